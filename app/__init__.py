@@ -1,0 +1,65 @@
+"""Reservoir CRM 蓄水池 CRM — the application factory."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask
+from flask_appbuilder import AppBuilder
+from flask_appbuilder.api import BaseApi
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from config import INSTANCE_DIR, Config
+
+from .extensions import csrf, db, migrate
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+
+
+def create_app(overrides: dict | None = None) -> Flask:
+    app = Flask(__name__, instance_path=str(INSTANCE_DIR))
+    app.config.from_object(Config)
+    app.config["FAB_BASE_TEMPLATE"] = "crm/base.html"
+    if overrides:
+        app.config.update(overrides)
+
+    from . import models
+
+    models.install_soft_delete_filter()
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True)
+    csrf.init_app(app)
+
+    with app.app_context():
+        appbuilder = AppBuilder(update_perms=app.config["FAB_UPDATE_PERMS"])
+        appbuilder.init_app(app, db.session)
+        from . import navigation
+
+        navigation.register(appbuilder)
+        # REST endpoints authenticate with tokens, not cookies: CSRF tokens do not apply.
+        for view in appbuilder.baseviews:
+            if isinstance(view, BaseApi):
+                csrf.exempt(view.blueprint)
+
+    from .cli import crm
+
+    app.cli.add_command(crm)
+    from .templating import register_template_helpers
+
+    register_template_helpers(app)
+    return app
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    """WAL lets readers and one writer work together; FKs are off in SQLite unless asked."""
+    import sqlite3
+
+    if isinstance(dbapi_connection, sqlite3.Connection):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()

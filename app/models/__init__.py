@@ -1,0 +1,53 @@
+"""The CRM's nouns. Importing this package registers every table on FAB's metadata."""
+
+from .account import Account
+from .activity import PARENTS, Activity, Note
+from .contact import Contact
+from .department import Department
+from .enums import (
+    AccountLevel,
+    ActivityType,
+    Channel,
+    Currency,
+    Industry,
+    LeadStatus,
+    Rating,
+    UnqualifiedReason,
+)
+from .lead import Lead
+from .lookup import LeadSource, LostReason, Stage
+from .mixins import install_soft_delete_filter, utcnow
+from .opportunity import Opportunity
+from .role_scope import DataScope, RoleDataScope
+from .tag import Tag, account_tag, lead_tag
+from .user import CrmUser
+
+__all__ = [
+    "PARENTS",
+    "Account",
+    "AccountLevel",
+    "Activity",
+    "ActivityType",
+    "Channel",
+    "Contact",
+    "CrmUser",
+    "Currency",
+    "DataScope",
+    "Department",
+    "Industry",
+    "Lead",
+    "LeadSource",
+    "LeadStatus",
+    "LostReason",
+    "Note",
+    "Opportunity",
+    "Rating",
+    "RoleDataScope",
+    "Stage",
+    "Tag",
+    "UnqualifiedReason",
+    "account_tag",
+    "install_soft_delete_filter",
+    "lead_tag",
+    "utcnow",
+]

@@ -1,0 +1,35 @@
+"""Contact 联系人: a person, usually under an account."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from flask_appbuilder.models.sqla import Model
+from sqlalchemy import Boolean, Date, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .mixins import OwnedMixin, RecordMixin
+
+
+class Contact(OwnedMixin, RecordMixin, Model):
+    __tablename__ = "contact"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int | None] = mapped_column(
+        ForeignKey("account.id", ondelete="SET NULL"), index=True
+    )
+    name: Mapped[str] = mapped_column(String(100), nullable=False, index=True)
+    title: Mapped[str | None] = mapped_column(String(100))
+    mobile: Mapped[str | None] = mapped_column(String(32), index=True)
+    phone: Mapped[str | None] = mapped_column(String(32))
+    email: Mapped[str | None] = mapped_column(String(254), index=True)
+    wechat: Mapped[str | None] = mapped_column(String(64))
+    is_primary: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False, server_default="0")
+    birthday: Mapped[dt.date | None] = mapped_column(Date)
+
+    account = relationship("Account", back_populates="contacts")
+    activities = relationship("Activity", back_populates="contact", order_by="Activity.due_at.desc()")
+    notes = relationship("Note", back_populates="contact", order_by="Note.created_at.desc()")
+
+    def __str__(self) -> str:
+        return self.name or f"#{self.id}"

@@ -1,0 +1,101 @@
+"""Built-in roles, declared as data: role → permissions → data scope.
+
+`sync_roles` applies this table at `flask crm init`; afterwards admins may edit roles in the app,
+and a later sync only *adds* what is missing, so their edits survive upgrades.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from flask_babel import lazy_gettext as _l
+
+from app.models.role_scope import DataScope
+
+READ = ("can_list", "can_show")
+WRITE = READ + ("can_add", "can_edit")
+FULL = WRITE + ("can_delete",)
+
+# the CRM's record screens and their menu entries
+RECORD_VIEWS = ("LeadView", "AccountView", "ContactView", "OpportunityView", "ActivityView", "NoteView")
+RECORD_MENUS = ("Leads", "Accounts", "Contacts", "Opportunities", "Activities", "Notes")
+LOOKUP_VIEWS = ("TagView", "StageView", "LeadSourceView", "LostReasonView", "DepartmentView")
+COMMON = {"PickerView": ("can_search",), "QuickView": ("can_use",)}
+
+
+@dataclass(frozen=True)
+class RoleSpec:
+    name: str  # stored in ab_role.name; FAB looks roles up by it
+    label: object  # what people read, in their language
+    scope: DataScope
+    grants: dict[str, tuple[str, ...]]
+    menus: tuple[str, ...]
+    entity_scopes: dict[str, DataScope] = field(default_factory=dict)
+
+
+def _grant(views, perms) -> dict[str, tuple[str, ...]]:
+    return {v: perms for v in views}
+
+
+_SALES_GRANTS = {
+    **_grant(RECORD_VIEWS, FULL),
+    **_grant(("TagView",), WRITE),
+    **_grant(LOOKUP_VIEWS[1:], READ),
+    **COMMON,
+}
+
+ROLES: tuple[RoleSpec, ...] = (
+    RoleSpec("Admin", _l("Admin"), DataScope.ALL, {}, ()),
+    RoleSpec(
+        "Sales Director",
+        _l("Sales Director"),
+        DataScope.ALL,
+        _SALES_GRANTS,
+        RECORD_MENUS + ("Tags",),
+    ),
+    RoleSpec(
+        "Sales Manager",
+        _l("Sales Manager"),
+        DataScope.DEPARTMENT_TREE,
+        _SALES_GRANTS,
+        RECORD_MENUS + ("Tags",),
+    ),
+    RoleSpec(
+        "Sales Rep",
+        _l("Sales Rep"),
+        DataScope.SELF,
+        _SALES_GRANTS,
+        RECORD_MENUS,
+    ),
+    RoleSpec(
+        "Customer Service",
+        _l("Customer Service"),
+        DataScope.SELF,
+        {
+            **_grant(("AccountView", "ContactView"), READ),
+            **_grant(("ActivityView", "NoteView"), FULL),
+            **_grant(("StageView", "LeadSourceView"), READ),
+            **COMMON,
+        },
+        ("Accounts", "Contacts", "Activities", "Notes"),
+        entity_scopes={"account": DataScope.ALL, "contact": DataScope.ALL},
+    ),
+    RoleSpec(
+        "Executive",
+        _l("Executive"),
+        DataScope.ALL,
+        {
+            **_grant(RECORD_VIEWS, READ),
+            **_grant(LOOKUP_VIEWS, READ),
+            "PickerView": ("can_search",),
+        },
+        RECORD_MENUS,
+    ),
+)
+
+ROLE_BY_NAME = {r.name: r for r in ROLES}
+
+
+def role_label(name: str) -> object:
+    spec = ROLE_BY_NAME.get(name)
+    return spec.label if spec else name

@@ -1,0 +1,97 @@
+"""One base for every CRM screen: scope, left panel, translated labels, fast pickers, eager lists.
+
+A concrete view declares *what* (model, columns, panel, coded fields, pickers); this class
+supplies *how*, so the entity views hold no copy-pasted machinery.
+"""
+
+from __future__ import annotations
+
+from flask import request
+from flask_appbuilder import ModelView
+from flask_babel import format_date, format_datetime, format_decimal
+from sqlalchemy import Date, DateTime, Numeric
+from wtforms.validators import InputRequired
+from wtforms.validators import Optional as OptionalValidator
+
+from app.services.records import assign_creator_as_owner
+
+from .fields import CodeSelectField, RemoteSelectField
+from .labels import COLUMN_LABELS
+from .panel import ALL, Panel, ScopeFilter, make_panel_filter
+
+
+def typed_formatters(model) -> dict:
+    """Dates, times and amounts in the user's locale and time zone instead of str()."""
+    out = {}
+    for column in model.__table__.columns:
+        if isinstance(column.type, DateTime):
+            out[column.key] = lambda v: format_datetime(v, "short") if v else ""
+        elif isinstance(column.type, Date):
+            out[column.key] = lambda v: format_date(v, "medium") if v else ""
+        elif isinstance(column.type, Numeric):
+            out[column.key] = lambda v: format_decimal(v, format="#,##0.00") if v is not None else ""
+    return out
+
+
+class CrmModelView(ModelView):
+    list_template = "crm/list.html"
+    base_order = ("id", "desc")
+    page_size = 25
+
+    #: the left-hand panel of this list
+    panel: Panel = Panel(quick=(ALL,))
+    #: column -> (LabelledEnum, required): shown as translated choices, stored as codes
+    coded_fields: dict[str, tuple[type, bool]] = {}
+    #: relationship -> (picker entity, model[, required]): searched on the server, never loaded whole
+    picker_fields: dict[str, tuple] = {}
+    #: help text under form fields
+    description_columns: dict = {}
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if "datamodel" not in cls.__dict__:
+            return
+        cls.label_columns = {**COLUMN_LABELS, **cls.__dict__.get("label_columns", {})}
+        cls.base_filters = [["id", ScopeFilter, None], ["id", make_panel_filter(cls.panel), None]]
+        extra = {}
+        for name, (enum, required) in cls.coded_fields.items():
+            extra[name] = CodeSelectField(
+                cls.label_columns.get(name, name),
+                enum=enum,
+                required=required,
+                description=cls.description_columns.get(name),
+            )
+        for name, (entity, model, *required) in cls.picker_fields.items():
+            extra[name] = RemoteSelectField(
+                cls.label_columns.get(name, name),
+                validators=[
+                    *cls.validators_columns.get(name, []),
+                    InputRequired() if required and required[0] else OptionalValidator(),
+                ],
+                entity=entity,
+                model=model,
+                description=cls.description_columns.get(name),
+            )
+        cls.add_form_extra_fields = {**extra, **cls.__dict__.get("add_form_extra_fields", {})}
+        cls.edit_form_extra_fields = {**extra, **cls.__dict__.get("edit_form_extra_fields", {})}
+        formatters = {**typed_formatters(cls.datamodel.obj), **{
+            name: (lambda value, _enum=enum: _enum.label_of(value))
+            for name, (enum, _required) in cls.coded_fields.items()
+        }}
+        cls.formatters_columns = {**formatters, **cls.__dict__.get("formatters_columns", {})}
+
+    def pre_add(self, item):
+        assign_creator_as_owner(item)
+
+    # -- what the templates need ----------------------------------------------------------
+    def render_template(self, template, **kwargs):
+        kwargs.setdefault("panel", self.panel)
+        kwargs.setdefault("panel_args", request.args)
+        kwargs.setdefault("list_url", self.get_list_url())
+        return super().render_template(template, **kwargs)
+
+    def get_list_url(self) -> str:
+        from flask import url_for
+
+        return url_for(f"{self.__class__.__name__}.list")
+
