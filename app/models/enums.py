@@ -7,7 +7,7 @@ import enum
 from flask_babel import lazy_gettext as _l
 
 
-class LabelledEnum(str, enum.Enum):
+class LabelledEnum(enum.StrEnum):
     """A string enum whose members carry a translated label."""
 
     @classmethod

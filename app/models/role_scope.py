@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from flask_appbuilder.models.sqla import Model
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .enums import LabelledEnum
-from flask_babel import lazy_gettext as _l
 
 
 class DataScope(LabelledEnum):

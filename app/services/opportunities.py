@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from app.models import Opportunity, Stage, utcnow
 from app.extensions import db
+from app.models import Opportunity, Stage, utcnow
 
 
 def stamp_closing(opportunity: Opportunity) -> None:

@@ -6,9 +6,12 @@ from flask_babel import lazy_gettext as _l
 
 from app.models import Account, AccountLevel, Industry
 
+from .activity import ActivityView, NoteView
 from .base import CrmModelView
+from .contact import ContactView
 from .interface import CrmInterface
 from .lead import source_choices, tag_facet
+from .opportunity import OpportunityView
 from .panel import ALL, MINE, POOL, Facet, Panel, column_facet
 from .validators import Phone
 
@@ -18,6 +21,7 @@ ACCOUNT_FIELDS = ["name", "industry", "level", "source", "phone", "website", "pr
 
 class AccountView(CrmModelView):
     route_base = "/account"
+    related_views = [ContactView, OpportunityView, ActivityView, NoteView]  # the 360° view: everything about this record on one page
     datamodel = CrmInterface(Account, eager=("owner",))
     list_title = _l("Accounts")
     show_title = _l("Account")

@@ -6,6 +6,7 @@ from flask_babel import lazy_gettext as _l
 
 from app.models import Account, Contact
 
+from .activity import ActivityView, NoteView
 from .base import CrmModelView
 from .interface import CrmInterface
 from .panel import ALL, MINE, Panel, QuickFilter
@@ -17,6 +18,7 @@ CONTACT_FIELDS = ["name", "account", "title", "mobile", "phone", "email", "wecha
 
 class ContactView(CrmModelView):
     route_base = "/contact"
+    related_views = [ActivityView, NoteView]  # the 360° view: everything about this record on one page
     datamodel = CrmInterface(Contact, eager=("owner", "account"))
     list_title = _l("Contacts")
     show_title = _l("Contact")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import url_for
+from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
 from wtforms import Field, SelectField
 from wtforms.validators import ValidationError
@@ -10,8 +11,6 @@ from wtforms.validators import ValidationError
 from app.extensions import db
 from app.security.current import current_actor
 from app.security.scope import visibility_clause
-
-from flask_babel import lazy_gettext as _l
 
 
 class RemoteSelectWidget:

@@ -4,10 +4,21 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
-from app.models import Account, Channel, Contact, Industry, Lead, LeadSource, LeadStatus, Rating, Tag
-from app.models import UnqualifiedReason
 from app.extensions import db
+from app.models import (
+    Account,
+    Channel,
+    Contact,
+    Industry,
+    Lead,
+    LeadSource,
+    LeadStatus,
+    Rating,
+    Tag,
+    UnqualifiedReason,
+)
 
+from .activity import ActivityView, NoteView
 from .base import CrmModelView
 from .interface import CrmInterface
 from .panel import ALL, MINE, POOL, Facet, Panel, column_facet
@@ -37,6 +48,7 @@ LEAD_FIELDS = [
 
 class LeadView(CrmModelView):
     route_base = "/lead"
+    related_views = [ActivityView, NoteView]  # the 360° view: everything about this record on one page
     datamodel = CrmInterface(Lead, eager=("owner", "source"))
     list_title = _l("Leads")
     show_title = _l("Lead")

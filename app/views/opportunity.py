@@ -7,9 +7,9 @@ from wtforms.validators import NumberRange
 
 from app.extensions import db
 from app.models import Account, Contact, Currency, Lead, Opportunity, Stage
-
 from app.services.opportunities import stamp_closing
 
+from .activity import ActivityView, NoteView
 from .base import CrmModelView
 from .interface import CrmInterface
 from .panel import ALL, MINE, Facet, Panel, QuickFilter
@@ -29,6 +29,7 @@ def _open(model, user):
 
 class OpportunityView(CrmModelView):
     route_base = "/opportunity"
+    related_views = [ActivityView, NoteView]  # the 360° view: everything about this record on one page
     datamodel = CrmInterface(Opportunity, eager=("owner", "account", "stage"))
     list_title = _l("Opportunities")
     show_title = _l("Opportunity")
