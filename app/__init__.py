@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from flask import Flask
 from flask_appbuilder import AppBuilder
 from flask_appbuilder.api import BaseApi
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
@@ -21,6 +23,8 @@ def create_app(overrides: dict | None = None) -> Flask:
     app = Flask(__name__, instance_path=str(INSTANCE_DIR))
     app.config.from_object(Config)
     app.config["FAB_BASE_TEMPLATE"] = "crm/base.html"
+    if not os.environ.get("CRM_APP_NAME"):
+        app.config["APP_NAME"] = _l("Reservoir CRM")  # 蓄水池 CRM in Chinese
     if overrides:
         app.config.update(overrides)
 

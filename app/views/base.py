@@ -8,8 +8,11 @@ from __future__ import annotations
 
 from flask import request
 from flask_appbuilder import ModelView
+from flask_appbuilder.fields import QuerySelectField
 from flask_babel import format_date, format_datetime, format_decimal
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import Date, DateTime, Numeric
+from wtforms.fields.core import UnboundField
 from wtforms.validators import InputRequired
 from wtforms.validators import Optional as OptionalValidator
 
@@ -20,9 +23,21 @@ from .labels import COLUMN_LABELS
 from .panel import ALL, Panel, ScopeFilter, make_panel_filter
 
 
+def plain(value):
+    """What a person expects to read: nothing for an empty value, lists as comma lists."""
+    if value is None:
+        return ""
+    if isinstance(value, (list, tuple, set)):
+        return ", ".join(str(v) for v in value)
+    return value
+
+
 def typed_formatters(model) -> dict:
     """Dates, times and amounts in the user's locale and time zone instead of str()."""
-    out = {}
+    out = {rel.key: plain for rel in model.__mapper__.relationships}
+    out.update({attr.key: plain for attr in model.__mapper__.column_attrs})
+    if "owner" in out:
+        out["owner"] = lambda v: v if v is not None else _l("Public pool")
     for column in model.__table__.columns:
         if isinstance(column.type, DateTime):
             out[column.key] = lambda v: format_datetime(v, "short") if v else ""
@@ -33,8 +48,21 @@ def typed_formatters(model) -> dict:
     return out
 
 
-class CrmModelView(ModelView):
+class ReadableFormsMixin:
+    """FAB leaves optional dropdowns blank (select2 then shows "__None"); say "—" instead."""
+
+    def _init_forms(self):
+        super()._init_forms()
+        for form in (self.add_form, self.edit_form):
+            for name in dir(form):
+                field = getattr(form, name, None)
+                if isinstance(field, UnboundField) and issubclass(field.field_class, QuerySelectField):
+                    field.kwargs["blank_text"] = "—"
+
+
+class CrmModelView(ReadableFormsMixin, ModelView):
     list_template = "crm/list.html"
+    show_template = "crm/show.html"
     base_order = ("id", "desc")
     page_size = 25
 
@@ -59,7 +87,7 @@ class CrmModelView(ModelView):
                 cls.label_columns.get(name, name),
                 enum=enum,
                 required=required,
-                description=cls.description_columns.get(name),
+                description=cls.description_columns.get(name, ""),
             )
         for name, (entity, model, *required) in cls.picker_fields.items():
             extra[name] = RemoteSelectField(
@@ -70,7 +98,7 @@ class CrmModelView(ModelView):
                 ],
                 entity=entity,
                 model=model,
-                description=cls.description_columns.get(name),
+                description=cls.description_columns.get(name, ""),
             )
         cls.add_form_extra_fields = {**extra, **cls.__dict__.get("add_form_extra_fields", {})}
         cls.edit_form_extra_fields = {**extra, **cls.__dict__.get("edit_form_extra_fields", {})}
@@ -88,6 +116,7 @@ class CrmModelView(ModelView):
         kwargs.setdefault("panel", self.panel)
         kwargs.setdefault("panel_args", request.args)
         kwargs.setdefault("list_url", self.get_list_url())
+        kwargs.setdefault("modelview_name", self.__class__.__name__)
         return super().render_template(template, **kwargs)
 
     def get_list_url(self) -> str:

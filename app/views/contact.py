@@ -25,6 +25,7 @@ class ContactView(CrmModelView):
     add_title = _l("New contact")
     edit_title = _l("Edit contact")
 
+    label_columns = {"name": _l("Person name")}
     list_columns = ["name", "account", "title", "mobile", "email", "owner", "created_at"]
     order_columns = ["name", "created_at"]
     search_columns = ["name", "mobile", "email", "title"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import url_for
+from flask_appbuilder.fieldwidgets import Select2Widget
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
 from wtforms import Field, SelectField
@@ -70,6 +71,8 @@ class RemoteSelectField(Field):
 
 class CodeSelectField(SelectField):
     """A choice among an enum's codes, labelled in the user's language; blank means None."""
+
+    widget = Select2Widget()
 
     def __init__(self, label=None, validators=None, enum=None, required=False, **kwargs):
         self.enum = enum

@@ -4,7 +4,7 @@ from flask_babel import lazy_gettext as _l
 
 COLUMN_LABELS = {
     "id": _l("ID"),
-    "person_name": _l("Name"),
+    "person_name": _l("Person name"),
     "name": _l("Name"),
     "company_name": _l("Company"),
     "title": _l("Job title"),

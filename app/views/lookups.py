@@ -8,12 +8,13 @@ from wtforms.validators import NumberRange
 
 from app.models import Channel, LeadSource, LostReason, Stage, Tag
 
+from .base import ReadableFormsMixin
 from .fields import CodeSelectField
 from .interface import CrmInterface
 from .labels import COLUMN_LABELS
 
 
-class LookupView(ModelView):
+class LookupView(ReadableFormsMixin, ModelView):
     """Small tables: FAB's defaults suffice, with our labels and no English titles."""
 
     base_order = ("sort_order", "asc")

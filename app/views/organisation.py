@@ -7,12 +7,13 @@ from flask_babel import lazy_gettext as _l
 
 from app.models import DataScope, Department, RoleDataScope
 
+from .base import ReadableFormsMixin
 from .fields import CodeSelectField
 from .interface import CrmInterface
 from .labels import COLUMN_LABELS
 
 
-class DepartmentView(ModelView):
+class DepartmentView(ReadableFormsMixin, ModelView):
     route_base = "/department"
     datamodel = CrmInterface(Department, eager=("parent", "manager"))
     list_title = show_title = _l("Departments")
@@ -25,7 +26,7 @@ class DepartmentView(ModelView):
     show_columns = ["name", "parent", "manager", "created_at"]
 
 
-class RoleDataScopeView(ModelView):
+class RoleDataScopeView(ReadableFormsMixin, ModelView):
     route_base = "/data-scope"
     datamodel = CrmInterface(RoleDataScope, eager=("role",))
     list_title = show_title = _l("Data scopes")

@@ -17,3 +17,10 @@ $(function () {
     });
   });
 });
+
+// Left-hand panel: a facet applies as soon as it is chosen.
+$(function () {
+  $(".crm-panel-form select.crm-facet").on("change", function () {
+    this.form.submit();
+  });
+});
