@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from flask import Flask
+from flask import Flask, request
 from flask_appbuilder import AppBuilder
 from flask_appbuilder.api import BaseApi
 from flask_babel import lazy_gettext as _l
@@ -15,6 +15,8 @@ from sqlalchemy.engine import Engine
 from config import INSTANCE_DIR, Config
 
 from .extensions import csrf, db, migrate
+from .models.actor import set_door
+from .models.history import Door
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
@@ -31,6 +33,9 @@ def create_app(overrides: dict | None = None) -> Flask:
     from . import models
 
     models.install_soft_delete_filter()
+    from .services.history import install_history_hook
+
+    install_history_hook()
     db.init_app(app)
     migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True)
     csrf.init_app(app)
@@ -45,6 +50,11 @@ def create_app(overrides: dict | None = None) -> Flask:
         for view in appbuilder.baseviews:
             if isinstance(view, BaseApi):
                 csrf.exempt(view.blueprint)
+
+    @app.before_request
+    def _name_the_door() -> None:
+        # history records which door a change came through; CLI jobs stay "system"
+        set_door(Door.API if request.path.startswith("/api/") else Door.UI)
 
     from .cli import crm
 

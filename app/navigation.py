@@ -7,6 +7,7 @@ from flask_babel import lazy_gettext as _l
 from app.views.account import AccountView
 from app.views.activity import ActivityView, NoteView
 from app.views.contact import ContactView
+from app.views.history import HistoryView
 from app.views.lead import LeadView
 from app.views.lookups import LeadSourceView, LostReasonView, StageView, TagView
 from app.views.opportunity import OpportunityView
@@ -30,6 +31,7 @@ MENU = (
     (TagView, "Tags", _l("Tags"), "fa-tags", SETTINGS),
     (DepartmentView, "Departments", _l("Departments"), "fa-sitemap", ORGANISATION),
     (RoleDataScopeView, "Data scopes", _l("Data scopes"), "fa-eye", ORGANISATION),
+    (HistoryView, "History", _l("History"), "fa-history", ORGANISATION),
 )
 
 NO_MENU = (PickerView,)

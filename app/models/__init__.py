@@ -14,6 +14,7 @@ from .enums import (
     Rating,
     UnqualifiedReason,
 )
+from .history import Door, History, HistoryAction
 from .lead import Lead
 from .lookup import LeadSource, LostReason, Stage
 from .mixins import install_soft_delete_filter, utcnow
@@ -34,6 +35,9 @@ __all__ = [
     "Currency",
     "DataScope",
     "Department",
+    "Door",
+    "History",
+    "HistoryAction",
     "Industry",
     "Lead",
     "LeadSource",

@@ -16,6 +16,7 @@ from wtforms.fields.core import UnboundField
 from wtforms.validators import InputRequired
 from wtforms.validators import Optional as OptionalValidator
 
+from app.services.history import AUDITED, timeline
 from app.services.records import assign_creator_as_owner
 
 from .fields import CodeSelectField, RemoteSelectField
@@ -72,6 +73,8 @@ class CrmModelView(ReadableFormsMixin, ModelView):
     coded_fields: dict[str, tuple[type, bool]] = {}
     #: relationship -> (picker entity, model[, required]): searched on the server, never loaded whole
     picker_fields: dict[str, tuple] = {}
+    #: name under which app.services.history records this view's model (None: not audited)
+    history_entity: str | None = None
     #: help text under form fields
     description_columns: dict = {}
 
@@ -80,6 +83,7 @@ class CrmModelView(ReadableFormsMixin, ModelView):
         if "datamodel" not in cls.__dict__:
             return
         cls.label_columns = {**COLUMN_LABELS, **cls.__dict__.get("label_columns", {})}
+        cls.history_entity = AUDITED.get(cls.datamodel.obj)
         cls.base_filters = [["id", ScopeFilter, None], ["id", make_panel_filter(cls.panel), None]]
         extra = {}
         for name, (enum, required) in cls.coded_fields.items():
@@ -117,6 +121,12 @@ class CrmModelView(ReadableFormsMixin, ModelView):
         kwargs.setdefault("panel_args", request.args)
         kwargs.setdefault("list_url", self.get_list_url())
         kwargs.setdefault("modelview_name", self.__class__.__name__)
+        if template == self.show_template and "pk" in kwargs and self.history_entity:
+            # FAB only renders a show page for a record in scope, so its history may be shown
+            from .history import describe
+
+            kwargs["history"] = [(entry, describe(entry, self))
+                                 for entry in timeline(self.history_entity, kwargs["pk"])]
         return super().render_template(template, **kwargs)
 
     def get_list_url(self) -> str:
