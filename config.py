@@ -55,6 +55,7 @@ class Config:
     CRM_COMPANY_NAME = os.environ.get("CRM_COMPANY_NAME", "Reservoir CRM")
     CRM_DEFAULT_CURRENCY = os.environ.get("CRM_DEFAULT_CURRENCY", "CNY")
     CRM_PICKER_LIMIT = 20  # rows a relationship picker returns per search
+    CRM_RECYCLE_RETENTION_DAYS = int(os.environ.get("CRM_RECYCLE_RETENTION_DAYS", "60"))
 
     # --- Flask-AppBuilder -------------------------------------------------------------------
     APP_NAME = os.environ.get("CRM_APP_NAME", "Reservoir CRM")

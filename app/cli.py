@@ -44,3 +44,19 @@ def demo_command(leads: int, accounts: int, seed: int) -> None:
     for name, count in report.items():
         click.echo(f"{name:>14}: {count:,}")
     click.echo(f"Done in {time.perf_counter() - started:.1f} s. Demo users' password: {password}")
+
+
+@crm.command("purge")
+@click.option("--days", type=int, default=None, help="Retention; default CRM_RECYCLE_RETENTION_DAYS (60).")
+@with_appcontext
+def purge_command(days: int | None) -> None:
+    """Permanently delete records that have been in the recycle bin longer than the retention."""
+    from flask import current_app
+
+    from app.extensions import db
+    from app.services.recycle_bin import purge
+
+    days = current_app.config["CRM_RECYCLE_RETENTION_DAYS"] if days is None else days
+    counts = purge(db.session, days)
+    click.echo(f"Purged records deleted more than {days} days ago: " +
+               ", ".join(f"{name} {count}" for name, count in counts.items()))

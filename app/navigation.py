@@ -13,6 +13,7 @@ from app.views.lookups import LeadSourceView, LostReasonView, StageView, TagView
 from app.views.opportunity import OpportunityView
 from app.views.organisation import DepartmentView, RoleDataScopeView
 from app.views.picker import PickerView
+from app.views.recycle_bin import RecycleBinView
 
 SETTINGS = ("Settings", _l("Settings"), "fa-cogs")
 ORGANISATION = ("Organisation", _l("Organisation"), "fa-sitemap")
@@ -25,6 +26,7 @@ MENU = (
     (OpportunityView, "Opportunities", _l("Opportunities"), "fa-handshake", None),
     (ActivityView, "Activities", _l("Activities"), "fa-calendar-check", None),
     (NoteView, "Notes", _l("Notes"), "fa-sticky-note", None),
+    (RecycleBinView, "Recycle bin", _l("Recycle bin"), "fa-trash-restore", SETTINGS),
     (StageView, "Stages", _l("Stages"), "fa-stream", SETTINGS),
     (LeadSourceView, "Sources", _l("Sources"), "fa-sign-in-alt", SETTINGS),
     (LostReasonView, "Lost reasons", _l("Lost reasons"), "fa-times-circle", SETTINGS),

@@ -124,31 +124,44 @@ def users(app_ctx):
 
 
 class CrmClient:
-    """A test client that logs in like a person and carries the CSRF token like a browser."""
+    """A test client that logs in like a person and carries the CSRF token like a browser.
+
+    Each request runs in an app context of its own, as in production: otherwise a test holding
+    an app context shares `g` (and the logged-in user) between all clients' requests.
+    """
 
     def __init__(self, flask_client):
         self.c = flask_client
 
+    def _fresh(self, method):
+        def call(*args, **kwargs):
+            with self.c.application.app_context():
+                return method(*args, **kwargs)
+
+        return call
+
     def __getattr__(self, name):
-        return getattr(self.c, name)
+        attr = getattr(self.c, name)
+        return self._fresh(attr) if name in {"get", "post", "put", "patch", "delete", "open"} else attr
 
     def csrf(self, path: str = "/login/") -> str:
-        html = self.c.get(path).get_data(as_text=True)
+        response = self.get(path)
+        html = response.get_data(as_text=True)
         match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html)
-        assert match, f"no CSRF token on {path}"
+        assert match, f"no CSRF token on {path} ({response.status_code} {response.location})"
         return match.group(1)
 
     def login(self, username: str, password: str = PASSWORD):
         token = self.csrf("/login/")
-        return self.c.post("/login/", data={"username": username, "password": password,
+        return self.post("/login/", data={"username": username, "password": password,
                                             "csrf_token": token})
 
     def set_language(self, lang: str) -> None:
-        self.c.get(f"/lang/{lang}")
+        self.get(f"/lang/{lang}")
 
     def post_form(self, path: str, data: dict, form_page: str | None = None, **kwargs):
         data = {**data, "csrf_token": self.csrf(form_page or path)}
-        return self.c.post(path, data=data, **kwargs)
+        return self.post(path, data=data, **kwargs)
 
 
 @pytest.fixture

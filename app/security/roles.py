@@ -20,7 +20,7 @@ FULL = WRITE + ("can_delete",)
 RECORD_VIEWS = ("LeadView", "AccountView", "ContactView", "OpportunityView", "ActivityView", "NoteView")
 RECORD_MENUS = ("Leads", "Accounts", "Contacts", "Opportunities", "Activities", "Notes")
 LOOKUP_VIEWS = ("TagView", "StageView", "LeadSourceView", "LostReasonView", "DepartmentView")
-COMMON = {"PickerView": ("can_search",), "QuickView": ("can_use",)}
+COMMON = {"PickerView": ("can_search",), "RecycleBinView": ("can_list", "can_restore")}
 
 
 @dataclass(frozen=True)
@@ -51,21 +51,21 @@ ROLES: tuple[RoleSpec, ...] = (
         _l("Sales Director"),
         DataScope.ALL,
         _SALES_GRANTS,
-        RECORD_MENUS + ("Tags",),
+        RECORD_MENUS + ("Tags", "Recycle bin", "Settings"),
     ),
     RoleSpec(
         "Sales Manager",
         _l("Sales Manager"),
         DataScope.DEPARTMENT_TREE,
         _SALES_GRANTS,
-        RECORD_MENUS + ("Tags",),
+        RECORD_MENUS + ("Tags", "Recycle bin", "Settings"),
     ),
     RoleSpec(
         "Sales Rep",
         _l("Sales Rep"),
         DataScope.SELF,
         _SALES_GRANTS,
-        RECORD_MENUS,
+        RECORD_MENUS + ("Recycle bin", "Settings"),
     ),
     RoleSpec(
         "Customer Service",
@@ -77,7 +77,7 @@ ROLES: tuple[RoleSpec, ...] = (
             **_grant(("StageView", "LeadSourceView"), READ),
             **COMMON,
         },
-        ("Accounts", "Contacts", "Activities", "Notes"),
+        ("Accounts", "Contacts", "Activities", "Notes", "Recycle bin", "Settings"),
         entity_scopes={"account": DataScope.ALL, "contact": DataScope.ALL},
     ),
     RoleSpec(

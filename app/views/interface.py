@@ -6,7 +6,7 @@ from flask_appbuilder.models.sqla.interface import SQLAInterface
 from sqlalchemy import func
 from sqlalchemy.orm import selectinload
 
-from app.services.records import soft_delete
+from app.services.recycle_bin import soft_delete
 
 
 class CrmInterface(SQLAInterface):

@@ -6,7 +6,7 @@ from app.extensions import db
 from app.models import History, Lead
 from app.models.actor import acting_as
 from app.services.history import HistoryAction, label_change
-from app.services.records import soft_delete
+from app.services.recycle_bin import soft_delete
 from tests.factories import make_lead, make_tag
 
 

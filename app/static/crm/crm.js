@@ -24,3 +24,10 @@ $(function () {
     this.form.submit();
   });
 });
+
+// Forms that destroy something ask first.
+$(function () {
+  $("form.crm-confirm").on("submit", function (event) {
+    if (!window.confirm($(this).data("confirm"))) { event.preventDefault(); }
+  });
+});
