@@ -6,12 +6,13 @@ supplies *how*, so the entity views hold no copy-pasted machinery.
 
 from __future__ import annotations
 
-from flask import request
+from flask import g, request
 from flask_appbuilder import ModelView
 from flask_appbuilder.fields import QuerySelectField
 from flask_babel import format_date, format_datetime, format_decimal
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Date, DateTime, Numeric
+from wtforms.fields import HiddenField
 from wtforms.fields.core import UnboundField
 from wtforms.validators import InputRequired
 from wtforms.validators import Optional as OptionalValidator
@@ -22,6 +23,7 @@ from app.services.records import assign_creator_as_owner
 from .fields import CodeSelectField, RemoteSelectField
 from .labels import COLUMN_LABELS
 from .panel import ALL, Panel, ScopeFilter, make_panel_filter
+from .validators import SameVersion
 
 
 def plain(value):
@@ -50,10 +52,17 @@ def typed_formatters(model) -> dict:
 
 
 class ReadableFormsMixin:
-    """FAB leaves optional dropdowns blank (select2 then shows "__None"); say "—" instead."""
+    """FAB leaves optional dropdowns blank (select2 then shows "__None"); say "—" instead.
+    Versioned records also carry the version the user saw, so a stale save is refused."""
 
     def _init_forms(self):
         super()._init_forms()
+        model = self.datamodel.obj
+        if hasattr(model, "version"):
+            # added after FAB built the form: hidden_tag() renders it, no table row does
+            self.edit_form.expected_version = HiddenField(
+                validators=[SameVersion(model, self.label_columns)]
+            )
         for form in (self.add_form, self.edit_form):
             for name in dir(form):
                 field = getattr(form, name, None)
@@ -114,6 +123,16 @@ class CrmModelView(ReadableFormsMixin, ModelView):
 
     def pre_add(self, item):
         assign_creator_as_owner(item)
+
+    def prefill_form(self, form, pk):
+        if hasattr(form, "expected_version"):
+            item = self.datamodel.get(pk, self._base_filters)
+            form.expected_version.data = item.version if item is not None else None
+
+    @property
+    def database_error_message(self):
+        # set by CrmInterface.edit when two saves raced past the version check at once
+        return g.get("crm_save_error") or _l("The record could not be saved.")
 
     # -- what the templates need ----------------------------------------------------------
     def render_template(self, template, **kwargs):

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from flask import g
+from flask_appbuilder.exceptions import DatabaseException
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from sqlalchemy import func
 from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.exc import StaleDataError
 
+from app.services.concurrency import StaleVersion
 from app.services.recycle_bin import soft_delete
 
 
@@ -28,6 +32,14 @@ class CrmInterface(SQLAInterface):
         # FAB wraps the whole SELECT in a subquery; counting the primary key directly is cheaper.
         query = self._apply_inner_all(query, filters, select_columns=select_columns, aliases_mapping={})
         return query.with_entities(func.count(self.obj.id)).order_by(None).scalar() or 0
+
+    def edit(self, item, commit: bool = True) -> None:
+        try:
+            super().edit(item, commit)
+        except DatabaseException as exc:
+            if isinstance(exc.__cause__, StaleDataError):
+                g.crm_save_error = StaleVersion(-1).message
+            raise
 
     def delete(self, item, commit: bool = True) -> None:
         if hasattr(item, "deleted_at"):

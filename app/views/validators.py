@@ -60,3 +60,40 @@ class ExactlyOneParent:
             raise StopValidation(
                 _l("Link it to exactly one lead, account, contact or opportunity.")
             )
+
+
+class SameVersion:
+    """The edit was based on the version still stored; otherwise say what changed meanwhile.
+
+    FAB sets `form._id` to the record's key before validating and has just loaded the record, so
+    the session holds its stored state (not yet overwritten by the form).
+    """
+
+    def __init__(self, model, labels: dict):
+        self.model = model
+        self.labels = labels
+
+    def __call__(self, form, field):
+        from flask import flash
+
+        from app.extensions import db
+        from app.services.concurrency import StaleVersion, changed_fields, check_version
+
+        record = db.session.get(self.model, form._id) if getattr(form, "_id", None) else None
+        if record is None:
+            return
+        try:
+            check_version(record, field.data)
+        except StaleVersion as stale:
+            submitted = {f.name: f.data for f in form if f.name not in ("csrf_token", field.name)}
+            details = "; ".join(
+                f"{self.labels.get(name, name)}: {'' if value is None else value}"
+                for name, value in changed_fields(record, submitted)
+            )
+            # show the newer version's values; the user's input stays in the form to save again
+            field.data, field.raw_data = stale.current_version, [str(stale.current_version)]
+            message = _l("Someone else saved this record after you opened it. Stored now: %(details)s. "
+                         "Your changes are still in the form: check them and save again.",
+                         details=details or "—")
+            flash(str(message), "warning")
+            raise StopValidation(message) from None
