@@ -68,6 +68,7 @@ def test_edit_through_the_screen_shows_on_the_timeline(app_ctx, users, login):
     client = login("Admin")
     response = client.post_form(f"/lead/edit/{lead.id}", {
         "person_name": "新名字", "mobile": "13800000001", "channel": "online", "status": "new",
+        "expected_version": lead.version,
     })
     assert response.status_code == 302
     change = entries(lead)[-1]
