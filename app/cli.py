@@ -60,3 +60,52 @@ def purge_command(days: int | None) -> None:
     counts = purge(db.session, days)
     click.echo(f"Purged records deleted more than {days} days ago: " +
                ", ".join(f"{name} {count}" for name, count in counts.items()))
+
+
+@crm.command("backup")
+@click.option("--to", "destination", type=click.Path(dir_okay=False), default=None,
+              help="File to write; default instance/backups/crm-<time>.sqlite.")
+@with_appcontext
+def backup_command(destination: str | None) -> None:
+    """Consistent online backup of the SQLite database (safe while the app runs)."""
+    from pathlib import Path
+
+    from flask import current_app
+
+    from app.services.backup import backup
+    from app.services.errors import CrmError
+
+    try:
+        path = backup(current_app.config["SQLALCHEMY_DATABASE_URI"],
+                      Path(destination) if destination else None,
+                      Path(current_app.instance_path) / "backups")
+    except CrmError as error:
+        raise click.ClickException(str(error.message)) from None
+    click.echo(f"Backup written to {path}")
+
+
+@crm.command("restore")
+@click.argument("backup_file", type=click.Path(dir_okay=False))
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@with_appcontext
+def restore_command(backup_file: str, yes: bool) -> None:
+    """Replace the database with a backup, then bring its schema up to date. Stop the app first."""
+    from pathlib import Path
+
+    from flask import current_app
+    from flask_migrate import upgrade
+
+    from app.extensions import db
+    from app.services.backup import restore
+    from app.services.errors import CrmError
+
+    if not yes:
+        click.confirm("This replaces every record in the database with the backup. Continue?", abort=True)
+    db.session.remove()
+    db.engine.dispose()
+    try:
+        restore(current_app.config["SQLALCHEMY_DATABASE_URI"], Path(backup_file))
+    except CrmError as error:
+        raise click.ClickException(str(error.message)) from None
+    upgrade()
+    click.echo(f"Restored {backup_file}.")
