@@ -23,14 +23,26 @@ $(VENV)/.installed-dev: $(VENV)/.installed requirements-dev.txt
 	$(PY) -m pip install --quiet -r requirements-dev.txt
 	touch $@
 
-# Compiled catalogues are build output (not committed).
+# Compiled catalogues are build output (git-ignored). Fuzzy entries are not compiled: a guessed
+# translation is worse than the English source (tests/views/test_translations.py forbids them in zh).
 translations: $(VENV)/.installed
-	$(PYBABEL) compile --use-fuzzy -q -d translations -D messages
+	$(PYBABEL) -q compile -d translations -D messages
 
-# Refresh the catalogue after adding strings: extract, then update each language (in sequence).
+# Refresh the catalogue after adding strings: extract, then update each language, strictly in
+# sequence (never `flask fab babel-extract`: it does not wait for pybabel and has emptied catalogues).
+# Locations without line numbers and sorted output keep diffs small while others edit app/.
+# Then translate the new entries in translations/zh/LC_MESSAGES/messages.po and run `make translations`.
+LANGS := zh en
 extract-messages: $(VENV)/.installed
-	$(PYBABEL) extract -q -F translations/babel.cfg -k lazy_gettext -k _l -o translations/messages.pot app
-	$(PYBABEL) update -q -N -i translations/messages.pot -d translations -D messages
+	$(PYBABEL) -q extract -F translations/babel.cfg -k lazy_gettext -k _l --add-location=file \
+		--sort-output --project "Reservoir CRM" --copyright-holder "Reservoir CRM" \
+		-o translations/messages.pot app
+	@test "$$(grep -c '^msgid ' translations/messages.pot)" -gt 1 || \
+		{ echo "translations/messages.pot is empty: not updating the catalogues" >&2; exit 1; }
+	set -e; for lang in $(LANGS); do \
+		$(PYBABEL) -q update --init-missing -N --ignore-obsolete -l $$lang \
+			-i translations/messages.pot -d translations -D messages; \
+	done
 
 run: install
 	$(FLASK) crm init
