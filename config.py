@@ -20,6 +20,12 @@ def _env_bool(name: str, default: bool) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def _check_password(password: str) -> None:
+    from app.security.passwords import check_password
+
+    check_password(password)
+
+
 def _secret_key() -> str:
     """Use SECRET_KEY when given; otherwise generate one once and keep it beside the database."""
     if os.environ.get("SECRET_KEY"):
@@ -86,6 +92,20 @@ class Config:
         "zh": {"flag": "cn", "name": "中文"},
         "en": {"flag": "gb", "name": "English"},
     }
+
+    # --- logins and sessions ----------------------------------------------------------------
+    FAB_PASSWORD_COMPLEXITY_ENABLED = True
+    FAB_PASSWORD_COMPLEXITY_VALIDATOR = staticmethod(lambda pw: _check_password(pw))
+    RATELIMIT_ENABLED = _env_bool("CRM_RATE_LIMITS", True)
+    # memory:// is per process: with several gunicorn workers point this at redis://…
+    RATELIMIT_STORAGE_URI = os.environ.get("CRM_RATELIMIT_STORAGE_URI", "memory://")
+    AUTH_RATE_LIMITED = True
+    AUTH_RATE_LIMIT = os.environ.get("CRM_LOGIN_RATE_LIMIT", "10 per minute")
+    CRM_LOCKOUT_ATTEMPTS = int(os.environ.get("CRM_LOCKOUT_ATTEMPTS", "5"))
+    CRM_LOCKOUT_MINUTES = int(os.environ.get("CRM_LOCKOUT_MINUTES", "15"))
+    CRM_IDLE_TIMEOUT_MINUTES = int(os.environ.get("CRM_IDLE_TIMEOUT_MINUTES", "30"))
+    CRM_SESSION_MAX_HOURS = int(os.environ.get("CRM_SESSION_MAX_HOURS", "12"))
+    PERMANENT_SESSION_LIFETIME = CRM_SESSION_MAX_HOURS * 3600
 
     # --- request safety ---------------------------------------------------------------------
     WTF_CSRF_ENABLED = True

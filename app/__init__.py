@@ -59,9 +59,11 @@ def create_app(overrides: dict | None = None) -> Flask:
     from .cli import crm
 
     app.cli.add_command(crm)
+    from .security import hardening
     from .templating import register_template_helpers
 
     register_template_helpers(app)
+    hardening.install(app)
     return app
 
 

@@ -56,7 +56,9 @@ def app(tmp_path_factory):
     url = _database_url(str(tmp_path_factory.mktemp("db")))
     if url.startswith("postgresql"):
         _reset_postgres(url)
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "TESTING": True, "SERVER_NAME": "localhost"})
+    # rate limits get their own app in tests/security; here every test logs in afresh
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "TESTING": True, "SERVER_NAME": "localhost",
+                      "RATELIMIT_ENABLED": False})
     with app.app_context():
         initialise(PASSWORD)
         _build_org()

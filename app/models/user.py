@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask_appbuilder.security.sqla.models import User as FabUser
-from sqlalchemy import Column, ForeignKey, Integer, String
+from sqlalchemy import Column, DateTime, ForeignKey, Integer, String
 from sqlalchemy.orm import relationship
 
 
@@ -17,6 +17,8 @@ class CrmUser(FabUser):
     )
     manager_id = Column(Integer, ForeignKey("ab_user.id", ondelete="SET NULL"), index=True)
     phone = Column(String(32))
+    # set after repeated failed logins; until then even the right password is refused
+    locked_until = Column(DateTime)
 
     department = relationship("Department", foreign_keys=[department_id])
     manager = relationship(

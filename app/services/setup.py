@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import RoleDataScope
+from app.security.passwords import password_problem
 from app.security.roles import ROLES
 
 from .reference_data import seed_reference_data
@@ -68,9 +69,19 @@ def ensure_admin(password: str | None) -> tuple[bool, str | None]:
         return False, None
     generated = None
     if not password:
-        password = generated = secrets.token_urlsafe(12)
+        password = generated = strong_password()
+    elif password_problem(password):
+        raise ValueError(f"CRM_ADMIN_PASSWORD is too weak: {password_problem(password)}")
     user = sm.add_user(ADMIN_USERNAME, "Admin", "User", "admin@example.com",
                        sm.find_role(sm.auth_role_admin), password)
     if not user:
         raise RuntimeError("could not create the admin user")
     return True, generated
+
+
+def strong_password() -> str:
+    """A random password that passes our own policy."""
+    while True:
+        candidate = secrets.token_urlsafe(12)
+        if password_problem(candidate) is None:
+            return candidate
