@@ -4,7 +4,6 @@ import datetime as dt
 import re
 
 import pytest
-from flask import abort
 
 from app import create_app
 from app.extensions import db
@@ -80,7 +79,7 @@ def test_password_policy(app_ctx, password, ok):
     assert (password_problem(password) is None) is ok
 
 
-def test_weak_password_refused_when_adding_a_user(app_ctx, login):  # noqa: D103
+def test_weak_password_refused_when_adding_a_user(app_ctx, login):
     client = login("Admin")
     response = client.post_form("/users/add", {
         "first_name": "Weak", "last_name": "User", "username": "weak", "email": "weak@example.com",
