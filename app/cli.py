@@ -20,7 +20,10 @@ def init_command() -> None:
     """Apply migrations, sync roles and permissions, create the first admin. Safe to repeat."""
     from app.services.setup import ADMIN_USERNAME, initialise
 
-    result = initialise(os.environ.get("CRM_ADMIN_PASSWORD"))
+    try:
+        result = initialise(os.environ.get("CRM_ADMIN_PASSWORD"))
+    except ValueError as exc:  # e.g. a CRM_ADMIN_PASSWORD that fails the password policy
+        raise click.ClickException(str(exc)) from exc
     click.echo("Database is up to date; roles and permissions are in sync.")
     if result.admin_created and result.admin_password:
         click.echo(f"Created user '{ADMIN_USERNAME}' with password: {result.admin_password}")

@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]{2,}$")
-_PHONE_CHARS = re.compile(r"^\+?[\d\s\-().]+(?:\s*(?:ext\.?|x|转|分机)\s*\d{1,6})?$", re.IGNORECASE)
+# the number itself, then an optional extension of up to 6 digits
+_PHONE = re.compile(r"^(\+?[\d\s\-().]+?)(?:\s*(?:ext\.?|x|转|分机)\s*\d{1,6})?$", re.IGNORECASE)
 _DIGITS = re.compile(r"\d")
 
 MIN_PHONE_DIGITS = 7
@@ -18,11 +19,11 @@ def is_valid_email(value: str) -> bool:
 
 def is_valid_phone(value: str) -> bool:
     """Digits with the usual separators (+86 138-0013-8000, (021) 6234 5678, 010-88886666 转 123)."""
-    text = value.strip()
-    if not _PHONE_CHARS.match(text):
+    match = _PHONE.match(value.strip())
+    if not match:
         return False
-    digits = len(_DIGITS.findall(text))
-    return MIN_PHONE_DIGITS <= digits <= MAX_PHONE_DIGITS + 6
+    digits = len(_DIGITS.findall(match.group(1)))  # an extension does not count towards the 20
+    return MIN_PHONE_DIGITS <= digits <= MAX_PHONE_DIGITS
 
 
 def clean_email(value: str | None) -> str | None:

@@ -144,8 +144,9 @@ class CrmModelView(ReadableFormsMixin, ModelView):
             # FAB only renders a show page for a record in scope, so its history may be shown
             from .history import describe
 
+            # the pk comes from the URL as text; PostgreSQL will not compare it with an integer
             kwargs["history"] = [(entry, describe(entry, self))
-                                 for entry in timeline(self.history_entity, kwargs["pk"])]
+                                 for entry in timeline(self.history_entity, int(kwargs["pk"]))]
         return super().render_template(template, **kwargs)
 
     def get_list_url(self) -> str:

@@ -1,0 +1,148 @@
+"""A real server (the `flask` command, as a person starts it) and Debian's chromium driving it.
+
+The server runs in a subprocess on a free 127.0.0.1 port against its own temporary SQLite
+database, prepared with `flask crm init`; it never touches the suite's test database.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+FLASK = Path(sys.executable).with_name("flask")
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+ADMIN_PASSWORD = "Browser-Passw0rd!"
+RESULTS = ROOT / "test-results"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _wait_until_up(url: str, server: subprocess.Popen, log: Path, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            pytest.fail(f"the server exited with {server.returncode}:\n{log.read_text()[-3000:]}")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                if response.status == 200:
+                    return
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            pass
+        time.sleep(0.3)
+    pytest.fail(f"the server did not answer {url} within {timeout} s:\n{log.read_text()[-3000:]}")
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory):
+    """Base URL of a server started with `flask crm init` + `flask run` on a fresh database."""
+    home = tmp_path_factory.mktemp("live")
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"sqlite:///{home / 'crm.sqlite'}",
+        "CRM_INSTANCE_DIR": str(home),
+        "CRM_ADMIN_PASSWORD": ADMIN_PASSWORD,
+        "FLASK_DEBUG": "0",
+        "PYTHONUNBUFFERED": "1",
+    }
+    env.pop("SECRET_KEY", None)
+    init = subprocess.run(
+        [str(FLASK), "--app", "run", "crm", "init"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert init.returncode == 0, init.stdout + init.stderr
+    port = _free_port()
+    log = home / "server.log"
+    with log.open("w") as out:
+        server = subprocess.Popen(
+            [
+                str(FLASK),
+                "--app",
+                "run",
+                "run",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--no-reload",
+                "--no-debugger",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        _wait_until_up(f"{base}/login/", server, log)
+        yield base
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    if not CHROMIUM.exists():
+        pytest.skip(
+            "no /usr/bin/chromium: install Debian's `chromium` and `fonts-noto-cjk` "
+            "(apt-get install -y chromium fonts-noto-cjk) to run the browser tests"
+        )
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+@pytest.fixture
+def page(chromium, live_server):
+    """A fresh browser tab. `page.crm_requests` lists every URL the page asked for."""
+    context = chromium.new_context(
+        base_url=live_server, locale="en-US", viewport={"width": 1400, "height": 900}
+    )
+    page = context.new_page()
+    page.set_default_timeout(20_000)
+    page.crm_requests = []
+    page.on("request", lambda request: page.crm_requests.append(request.url))
+    try:
+        yield page
+    finally:
+        context.close()
+
+
+@pytest.fixture
+def results_dir() -> Path:
+    RESULTS.mkdir(exist_ok=True)
+    return RESULTS
