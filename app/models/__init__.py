@@ -19,7 +19,7 @@ from .lead import Lead
 from .lookup import LeadSource, LostReason, Stage
 from .mixins import install_soft_delete_filter, utcnow
 from .opportunity import Opportunity
-from .role_scope import DataScope, RoleDataScope
+from .role_scope import DataScope, RoleDataScope, ScopedEntity
 from .tag import Tag, account_tag, lead_tag
 from .user import CrmUser
 
@@ -47,6 +47,7 @@ __all__ = [
     "Opportunity",
     "Rating",
     "RoleDataScope",
+    "ScopedEntity",
     "Stage",
     "Tag",
     "UnqualifiedReason",

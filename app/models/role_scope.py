@@ -20,16 +20,38 @@ class DataScope(LabelledEnum):
     @classmethod
     def _labels(cls):
         return {
-            "self": _l("Self"),
-            "subordinates": _l("Self and subordinates"),
-            "department": _l("Department"),
-            "department_tree": _l("Department and sub-departments"),
-            "all": _l("All"),
+            "self": _l("Only their own"),
+            "subordinates": _l("Their own and their subordinates'"),
+            "department": _l("Their department's"),
+            "department_tree": _l("Their department's and sub-departments'"),
+            "all": _l("All records"),
         }
 
     @property
     def breadth(self) -> int:
         return list(DataScope).index(self)
+
+
+class ScopedEntity(LabelledEnum):
+    """Record types a data-scope row can be about ("*": the role's default)."""
+
+    ANY = "*"
+    LEAD = "lead"
+    ACCOUNT = "account"
+    CONTACT = "contact"
+    OPPORTUNITY = "opportunity"
+    ACTIVITY = "activity"
+
+    @classmethod
+    def _labels(cls):
+        return {
+            "*": _l("Every record type"),
+            "lead": _l("Leads"),
+            "account": _l("Accounts"),
+            "contact": _l("Contacts"),
+            "opportunity": _l("Opportunities"),
+            "activity": _l("Activities"),
+        }
 
 
 class RoleDataScope(Model):

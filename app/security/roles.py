@@ -97,5 +97,7 @@ ROLE_BY_NAME = {r.name: r for r in ROLES}
 
 
 def role_label(name: str) -> object:
+    if name == "Public":  # FAB's role for visitors who are not logged in
+        return _l("Public (not logged in)")
     spec = ROLE_BY_NAME.get(name)
     return spec.label if spec else name

@@ -30,6 +30,8 @@ def plain(value):
     """What a person expects to read: nothing for an empty value, lists as comma lists."""
     if value is None:
         return ""
+    if isinstance(value, bool):
+        return _l("Yes") if value else _l("No")
     if isinstance(value, (list, tuple, set)):
         return ", ".join(str(v) for v in value)
     return value
@@ -63,7 +65,7 @@ class ReadableFormsMixin:
             self.edit_form.expected_version = HiddenField(
                 validators=[SameVersion(model, self.label_columns)]
             )
-        for form in (self.add_form, self.edit_form):
+        for form in (self.add_form, self.edit_form, self.search_form):
             for name in dir(form):
                 field = getattr(form, name, None)
                 if isinstance(field, UnboundField) and issubclass(field.field_class, QuerySelectField):

@@ -8,7 +8,7 @@ from wtforms.validators import NumberRange
 
 from app.models import Channel, LeadSource, LostReason, Stage, Tag
 
-from .base import ReadableFormsMixin
+from .base import ReadableFormsMixin, typed_formatters
 from .fields import CodeSelectField
 from .interface import CrmInterface
 from .labels import COLUMN_LABELS
@@ -20,6 +20,11 @@ class LookupView(ReadableFormsMixin, ModelView):
     base_order = ("sort_order", "asc")
     label_columns = COLUMN_LABELS
 
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        cls.formatters_columns = {**typed_formatters(cls.datamodel.obj),
+                                  **cls.__dict__.get("formatters_columns", {})}
+
 
 class StageView(LookupView):
     route_base = "/stage"
@@ -28,6 +33,7 @@ class StageView(LookupView):
     add_title = _l("New stage")
     edit_title = _l("Edit stage")
     list_columns = ["name_zh", "name_en", "probability", "is_won", "is_lost", "sort_order", "active"]
+    search_columns = ["name_zh", "name_en"]
     add_columns = edit_columns = show_columns = list_columns
     validators_columns = {
         "probability": [NumberRange(min=0, max=100, message=_l("Enter a percentage from 0 to 100."))]
@@ -42,6 +48,7 @@ class LeadSourceView(LookupView):
     edit_title = _l("Edit source")
     base_order = ("channel", "asc")
     list_columns = ["channel", "name_zh", "name_en", "sort_order", "active"]
+    search_columns = ["channel", "name_zh", "name_en"]
     add_columns = edit_columns = show_columns = list_columns
     formatters_columns = {"channel": Channel.label_of}
     add_form_extra_fields = edit_form_extra_fields = {
@@ -56,6 +63,7 @@ class LostReasonView(LookupView):
     add_title = _l("New lost reason")
     edit_title = _l("Edit lost reason")
     list_columns = ["name_zh", "name_en", "sort_order", "active"]
+    search_columns = ["name_zh", "name_en"]
     add_columns = edit_columns = show_columns = list_columns
 
 
@@ -67,4 +75,5 @@ class TagView(LookupView):
     add_title = _l("New tag")
     edit_title = _l("Edit tag")
     list_columns = ["name", "color"]
+    search_columns = ["name"]
     add_columns = edit_columns = show_columns = list_columns

@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 from flask_appbuilder import ModelView
+from flask_appbuilder.fields import QuerySelectField
+from flask_appbuilder.fieldwidgets import Select2Widget
 from flask_babel import lazy_gettext as _l
+from wtforms.validators import InputRequired
 
-from app.models import DataScope, Department, RoleDataScope
+from app.extensions import db
+from app.models import DataScope, Department, RoleDataScope, ScopedEntity
+from app.security.roles import role_label
 
-from .base import ReadableFormsMixin
+from .base import ReadableFormsMixin, typed_formatters
 from .fields import CodeSelectField
 from .interface import CrmInterface
 from .labels import COLUMN_LABELS
@@ -24,6 +29,14 @@ class DepartmentView(ReadableFormsMixin, ModelView):
     list_columns = ["name", "parent", "manager"]
     add_columns = edit_columns = ["name", "parent", "manager"]
     show_columns = ["name", "parent", "manager", "created_at"]
+    search_columns = ["name"]
+    formatters_columns = typed_formatters(Department)
+
+
+def _roles():
+    from flask import current_app
+
+    return db.session.query(current_app.appbuilder.sm.role_model).order_by("name").all()
 
 
 class RoleDataScopeView(ReadableFormsMixin, ModelView):
@@ -35,10 +48,19 @@ class RoleDataScopeView(ReadableFormsMixin, ModelView):
     label_columns = COLUMN_LABELS
     list_columns = ["role", "entity", "scope"]
     add_columns = edit_columns = show_columns = ["role", "entity", "scope"]
-    formatters_columns = {"scope": DataScope.label_of}
+    search_columns = ["scope"]
+    formatters_columns = {
+        "scope": DataScope.label_of,
+        "entity": ScopedEntity.label_of,
+        "role": lambda role: role_label(role.name) if role is not None else "",
+    }
     description_columns = {
-        "entity": _l("* for every record type, or one of lead, account, contact, opportunity, activity."),
+        "entity": _l("A row for one record type overrides the role's row for every record type."),
     }
     add_form_extra_fields = edit_form_extra_fields = {
-        "scope": CodeSelectField(_l("Data scope"), enum=DataScope, required=True)
+        "role": QuerySelectField(_l("Role"), query_func=_roles, get_pk_func=lambda r: r.id,
+                                 get_label=lambda r: str(role_label(r.name)),
+                                 validators=[InputRequired()], widget=Select2Widget()),
+        "entity": CodeSelectField(_l("Record type"), enum=ScopedEntity, required=True),
+        "scope": CodeSelectField(_l("Data scope"), enum=DataScope, required=True),
     }
