@@ -39,14 +39,38 @@ def init_command() -> None:
 @with_appcontext
 def demo_command(leads: int, accounts: int, seed: int) -> None:
     """Fill the database with a realistic Chinese/English demo data set."""
+    from app.security.passwords import password_problem
     from app.services.demo import DemoSize, generate
 
+    password = os.environ.get("CRM_DEMO_PASSWORD")
+    generated = not password
+    if generated:
+        password = _demo_password()
+    elif password_problem(password):
+        raise click.UsageError(f"CRM_DEMO_PASSWORD is too weak: {password_problem(password)}")
     started = time.perf_counter()
-    password = os.environ.get("CRM_DEMO_PASSWORD") or "demo-Passw0rd"
     report = generate(DemoSize(leads=leads, accounts=accounts), password=password, seed=seed)
     for name, count in report.items():
         click.echo(f"{name:>14}: {count:,}")
-    click.echo(f"Done in {time.perf_counter() - started:.1f} s. Demo users' password: {password}")
+    click.echo(f"Done in {time.perf_counter() - started:.1f} s.")
+    if generated:
+        click.echo(f"Demo users (director, manager_east, rep_east1, service1, executive, …) have the "
+                   f"password: {password}")
+        click.echo("This password is shown only once.")
+    else:
+        click.echo("Demo users have the password from CRM_DEMO_PASSWORD.")
+
+
+def _demo_password() -> str:
+    """A random password that passes our own policy (a short token sometimes lacks a digit)."""
+    import secrets
+
+    from app.security.passwords import password_problem
+
+    while True:
+        candidate = secrets.token_urlsafe(9)
+        if password_problem(candidate) is None:
+            return candidate
 
 
 @crm.command("purge")
