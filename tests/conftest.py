@@ -27,7 +27,7 @@ PASSWORD = "Test-Passw0rd!"
 KEPT_TABLES = {
     "alembic_version", "ab_permission", "ab_view_menu", "ab_permission_view", "ab_role",
     "ab_permission_view_role", "role_data_scope", "stage", "lead_source", "lost_reason",
-    "ab_user", "ab_user_role", "department",
+    "ab_user", "ab_user_role", "department", "pool_settings",
 }
 ROLE_USERS = {spec.name: spec.name.lower().replace(" ", "_") for spec in ROLES}
 

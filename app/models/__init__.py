@@ -19,6 +19,7 @@ from .lead import Lead
 from .lookup import LeadSource, LostReason, Stage
 from .mixins import install_soft_delete_filter, utcnow
 from .opportunity import Opportunity
+from .pool import HoldingCap, PoolEntity, PoolSettings
 from .role_scope import DataScope, RoleDataScope, ScopedEntity
 from .tag import Tag, account_tag, lead_tag
 from .user import CrmUser
@@ -37,6 +38,7 @@ __all__ = [
     "Department",
     "Door",
     "History",
+    "HoldingCap",
     "HistoryAction",
     "Industry",
     "Lead",
@@ -45,6 +47,8 @@ __all__ = [
     "LostReason",
     "Note",
     "Opportunity",
+    "PoolEntity",
+    "PoolSettings",
     "Rating",
     "RoleDataScope",
     "ScopedEntity",

@@ -10,10 +10,11 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .enums import AccountLevel, Industry
 from .mixins import OwnedMixin, RecordMixin
+from .pool import PoolMixin
 from .tag import account_tag
 
 
-class Account(OwnedMixin, RecordMixin, Model):
+class Account(PoolMixin, OwnedMixin, RecordMixin, Model):
     __tablename__ = "account"
     __table_args__ = (Index("ix_account_owner_created", "owner_id", "created_at"),)
 

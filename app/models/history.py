@@ -21,6 +21,9 @@ class HistoryAction(LabelledEnum):
     OWNER_CHANGE = "owner_change"
     CLAIM = "claim"
     RELEASE = "release"
+    ASSIGN = "assign"
+    RECLAIM = "reclaim"
+    HANDOVER = "handover"
     MERGE = "merge"
     CONVERT = "convert"
     IMPORT = "import"
@@ -35,6 +38,9 @@ class HistoryAction(LabelledEnum):
             "owner_change": _l("Owner changed"),
             "claim": _l("Claimed from the pool"),
             "release": _l("Returned to the pool"),
+            "assign": _l("Assigned"),
+            "reclaim": _l("Reclaimed to the pool automatically"),
+            "handover": _l("Handed over"),
             "merge": _l("Merged"),
             "convert": _l("Converted"),
             "import": _l("Imported"),

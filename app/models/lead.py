@@ -10,12 +10,13 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .enums import Channel, LeadStatus, Rating
 from .mixins import OwnedMixin, RecordMixin
+from .pool import PoolMixin
 from .tag import lead_tag
 
 
 # Leads and the records they convert into point at each other; `use_alter` lets PostgreSQL
 # create the tables first and the cross-links afterwards.
-class Lead(OwnedMixin, RecordMixin, Model):
+class Lead(PoolMixin, OwnedMixin, RecordMixin, Model):
     __tablename__ = "lead"
     __table_args__ = (
         # the pool list and "my leads" both page through owner + newest first

@@ -14,6 +14,7 @@ from app.models import RoleDataScope
 from app.security.passwords import password_problem
 from app.security.roles import ROLES
 
+from .pool import ensure_settings as ensure_pool_settings
 from .reference_data import seed_reference_data
 
 ADMIN_USERNAME = "admin"
@@ -30,6 +31,7 @@ def initialise(admin_password: str | None = None) -> InitResult:
     upgrade()
     sync_roles()
     reference = seed_reference_data()
+    ensure_pool_settings()
     created, shown = ensure_admin(admin_password)
     return InitResult(created, shown, reference)
 
