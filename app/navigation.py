@@ -13,6 +13,7 @@ from app.views.lookups import LeadSourceView, LostReasonView, StageView, TagView
 from app.views.opportunity import OpportunityView
 from app.views.organisation import DepartmentView, RoleDataScopeView
 from app.views.picker import PickerView
+from app.views.pool import PoolView
 from app.views.recycle_bin import RecycleBinView
 
 SETTINGS = ("Settings", _l("Settings"), "fa-cogs")
@@ -36,7 +37,7 @@ MENU = (
     (HistoryView, "History", _l("History"), "fa-history", ORGANISATION),
 )
 
-NO_MENU = (PickerView,)
+NO_MENU = (PickerView, PoolView)
 
 
 def register(appbuilder) -> None:

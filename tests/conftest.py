@@ -149,7 +149,7 @@ class CrmClient:
     def csrf(self, path: str = "/login/") -> str:
         response = self.get(path)
         html = response.get_data(as_text=True)
-        match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html)
+        match = re.search(r'name="csrf_token"[^>]*?value="([^"]+)"', html)
         assert match, f"no CSRF token on {path} ({response.status_code} {response.location})"
         return match.group(1)
 

@@ -29,6 +29,11 @@ PERMISSION_LABELS = {
     "resetmypassword": _l("change own password"),
     "resetpasswords": _l("reset passwords"),
     "userinfoedit": _l("edit own profile"),
+    "claim": _l("claim from the pool"),
+    "release": _l("return to the pool"),
+    "assign": _l("assign"),
+    "can_release": _l("return to the pool"),
+    "can_assign": _l("assign"),
 }
 
 # FAB's own screens, by view or menu name
@@ -43,7 +48,7 @@ _FAB_VIEWS = {
     "Permission on Views/Menus": _l("Permission on Views/Menus"),
     "Security": _l("Security"), "UserInfoEditView": _l("Profile"),
     "ResetPasswordView": _l("Reset password"), "ResetMyPasswordView": _l("Change my password"),
-    "PickerView": _l("Record search"), "MenuApi": _l("Menu"), "SecurityApi": _l("Login API"),
+    "PickerView": _l("Record search"), "PoolView": _l("Public pool"), "MenuApi": _l("Menu"), "SecurityApi": _l("Login API"),
     "OpenApi": _l("API description"), "SwaggerView": _l("API documentation"),
 }
 

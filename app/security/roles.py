@@ -37,11 +37,20 @@ def _grant(views, perms) -> dict[str, tuple[str, ...]]:
     return {v: perms for v in views}
 
 
+POOL_ACTIONS = ("claim", "release")
 _SALES_GRANTS = {
     **_grant(RECORD_VIEWS, FULL),
+    **_grant(("LeadView", "AccountView"), FULL + POOL_ACTIONS),
+    "PoolView": ("can_release",),
     **_grant(("TagView",), WRITE),
     **_grant(LOOKUP_VIEWS[1:], READ),
     **COMMON,
+}
+# managers also hand records to people (分配)
+_MANAGER_GRANTS = {
+    **_SALES_GRANTS,
+    **_grant(("LeadView", "AccountView"), FULL + POOL_ACTIONS + ("assign",)),
+    "PoolView": ("can_release", "can_assign"),
 }
 
 ROLES: tuple[RoleSpec, ...] = (
@@ -50,14 +59,14 @@ ROLES: tuple[RoleSpec, ...] = (
         "Sales Director",
         _l("Sales Director"),
         DataScope.ALL,
-        _SALES_GRANTS,
+        _MANAGER_GRANTS,
         RECORD_MENUS + ("Tags", "Recycle bin", "Settings"),
     ),
     RoleSpec(
         "Sales Manager",
         _l("Sales Manager"),
         DataScope.DEPARTMENT_TREE,
-        _SALES_GRANTS,
+        _MANAGER_GRANTS,
         RECORD_MENUS + ("Tags", "Recycle bin", "Settings"),
     ),
     RoleSpec(

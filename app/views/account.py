@@ -13,14 +13,16 @@ from .interface import CrmInterface
 from .lead import source_choices, tag_facet
 from .opportunity import OpportunityView
 from .panel import ALL, MINE, POOL, Facet, Panel, column_facet
+from .pool import PoolActionsMixin
 from .validators import Phone
 
 ACCOUNT_FIELDS = ["name", "industry", "level", "source", "phone", "website", "province", "city",
                   "address", "next_followup_at", "tags", "description"]
 
 
-class AccountView(CrmModelView):
+class AccountView(PoolActionsMixin, CrmModelView):
     route_base = "/account"
+    pool_entity = "account"
     related_views = [ContactView, OpportunityView, ActivityView, NoteView]  # the 360° view: everything about this record on one page
     datamodel = CrmInterface(Account, eager=("owner",))
     list_title = _l("Accounts")

@@ -22,6 +22,7 @@ from .activity import ActivityView, NoteView
 from .base import CrmModelView
 from .interface import CrmInterface
 from .panel import ALL, MINE, POOL, Facet, Panel, column_facet
+from .pool import PoolActionsMixin
 from .validators import LEAD_NAME_RULE, LEAD_REACH_RULE, Email, Phone
 
 
@@ -46,8 +47,9 @@ LEAD_FIELDS = [
 ]
 
 
-class LeadView(CrmModelView):
+class LeadView(PoolActionsMixin, CrmModelView):
     route_base = "/lead"
+    pool_entity = "lead"
     related_views = [ActivityView, NoteView]  # the 360° view: everything about this record on one page
     datamodel = CrmInterface(Lead, eager=("owner", "source"))
     list_title = _l("Leads")
