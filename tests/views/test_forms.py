@@ -127,12 +127,15 @@ def assert_refused(response, msgid: str, lang: str = "en") -> None:
 
 
 def delete_through_list(client, pk: int):
-    """Press delete on the list and confirm: the page's hidden delete form is posted."""
+    """Press delete on the list and confirm, as FAB's ab_actions.js does: it posts the list's
+    hidden #action_form (present when the view has bulk actions), else its #delete_form."""
     html = client.get("/lead/list/").get_data(as_text=True)
     assert f"/lead/delete/{pk}" in html, "no delete button for this record"
-    token = re.search(r'<form id="delete_form".*?name="csrf_token" value="([^"]+)"', html, re.S)
-    assert token, "the list has no delete form with a CSRF token"
-    return client.post(f"/lead/delete/{pk}", data={"csrf_token": token.group(1)})
+    for form_id in ("action_form", "delete_form"):
+        token = re.search(rf'<form id="{form_id}".*?name="csrf_token" value="([^"]+)"', html, re.S)
+        if token:
+            return client.post(f"/lead/delete/{pk}", data={"csrf_token": token.group(1)})
+    raise AssertionError("the list has no action or delete form with a CSRF token")
 
 
 def count(model) -> int:
