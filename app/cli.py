@@ -136,3 +136,42 @@ def restore_command(backup_file: str, yes: bool) -> None:
         raise click.ClickException(str(error.message)) from None
     upgrade()
     click.echo(f"Restored {backup_file}.")
+
+
+@crm.command("handover")
+@click.argument("from_username")
+@click.argument("to_username", required=False)
+@click.option("--to-pool", is_flag=True, help="Give leads and accounts back to the public pool.")
+@with_appcontext
+def handover_command(from_username: str, to_username: str | None, to_pool: bool) -> None:
+    """Move all records of a departing user to another user (or the pool) and deactivate them."""
+    from app.extensions import db
+    from app.models import CrmUser
+    from app.services.errors import CrmError
+    from app.services.handover import handover
+
+    def find(username):
+        user = db.session.scalar(db.select(CrmUser).where(CrmUser.username == username))
+        if user is None:
+            raise click.ClickException(f"No user '{username}'.")
+        return user
+
+    if bool(to_username) == to_pool:
+        raise click.UsageError("Give a receiving user or --to-pool (one of them).")
+    departing = find(from_username)
+    receiver = find(to_username) if to_username else None
+    try:
+        report = handover(departing.id, receiver.id if receiver else None)
+    except CrmError as error:
+        raise click.ClickException(str(error.message)) from None
+    moved = ", ".join(f"{name} {count}" for name, count in report.moved.items())
+    click.echo(f"Moved: {moved}. {from_username} is {'now' if report.deactivated else 'already'} inactive.")
+
+
+@crm.command("pool-reclaim")
+@with_appcontext
+def pool_reclaim_command() -> None:
+    """Return neglected accounts to the public pool (idempotent; safe to run from cron)."""
+    from app.services.reclaim import reclaim
+
+    click.echo(f"Reclaimed {reclaim()} accounts to the public pool.")

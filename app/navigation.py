@@ -7,13 +7,14 @@ from flask_babel import lazy_gettext as _l
 from app.views.account import AccountView
 from app.views.activity import ActivityView, NoteView
 from app.views.contact import ContactView
+from app.views.handover import HandoverView
 from app.views.history import HistoryView
 from app.views.lead import LeadView
 from app.views.lookups import LeadSourceView, LostReasonView, StageView, TagView
 from app.views.opportunity import OpportunityView
 from app.views.organisation import DepartmentView, RoleDataScopeView
 from app.views.picker import PickerView
-from app.views.pool import PoolView
+from app.views.pool import HoldingCapView, PoolSettingsView, PoolView
 from app.views.recycle_bin import RecycleBinView
 
 SETTINGS = ("Settings", _l("Settings"), "fa-cogs")
@@ -28,12 +29,15 @@ MENU = (
     (ActivityView, "Activities", _l("Activities"), "fa-calendar-check", None),
     (NoteView, "Notes", _l("Notes"), "fa-sticky-note", None),
     (RecycleBinView, "Recycle bin", _l("Recycle bin"), "fa-trash-restore", SETTINGS),
+    (PoolSettingsView, "Public pool rules", _l("Public pool rules"), "fa-water", SETTINGS),
+    (HoldingCapView, "Holding caps", _l("Holding caps"), "fa-balance-scale", SETTINGS),
     (StageView, "Stages", _l("Stages"), "fa-stream", SETTINGS),
     (LeadSourceView, "Sources", _l("Sources"), "fa-sign-in-alt", SETTINGS),
     (LostReasonView, "Lost reasons", _l("Lost reasons"), "fa-times-circle", SETTINGS),
     (TagView, "Tags", _l("Tags"), "fa-tags", SETTINGS),
     (DepartmentView, "Departments", _l("Departments"), "fa-sitemap", ORGANISATION),
     (RoleDataScopeView, "Data scopes", _l("Data scopes"), "fa-eye", ORGANISATION),
+    (HandoverView, "Handover", _l("Handover"), "fa-people-arrows", ORGANISATION),
     (HistoryView, "History", _l("History"), "fa-history", ORGANISATION),
 )
 

@@ -10,14 +10,15 @@ import re
 import tempfile
 
 import pytest
-from sqlalchemy import delete, select, text
+from sqlalchemy import delete, select, text, update
 
 os.environ.setdefault("CRM_INSTANCE_DIR", tempfile.mkdtemp(prefix="crm-test-instance-"))
 
 from app import create_app  # noqa: E402
 from app.extensions import db  # noqa: E402
-from app.models import CrmUser, Department  # noqa: E402
+from app.models import CrmUser, Department, PoolSettings  # noqa: E402
 from app.security.roles import ROLES  # noqa: E402
+from app.services.pool import DEFAULT_SETTINGS as DEFAULT_POOL_SETTINGS  # noqa: E402
 from app.services.setup import initialise  # noqa: E402
 
 from .factories import make_user  # noqa: E402
@@ -107,6 +108,7 @@ def _clean_tables(app):
                 db.bindparam("ids", expanding=True)), {"ids": extra_users})
             db.session.execute(delete(CrmUser).where(CrmUser.id.in_(extra_users)))
         db.session.execute(delete(Department).where(Department.id.not_in(baseline_depts)))
+        db.session.execute(update(PoolSettings).values(**DEFAULT_POOL_SETTINGS))
         db.session.commit()
         db.session.remove()
 

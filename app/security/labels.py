@@ -34,6 +34,7 @@ PERMISSION_LABELS = {
     "assign": _l("assign"),
     "can_release": _l("return to the pool"),
     "can_assign": _l("assign"),
+    "can_form": _l("use"),
 }
 
 # FAB's own screens, by view or menu name

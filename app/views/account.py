@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 
 from app.models import Account, AccountLevel, Industry
+from app.services.reclaim import warning_clause
 
 from .activity import ActivityView, NoteView
 from .base import CrmModelView
@@ -12,7 +13,7 @@ from .contact import ContactView
 from .interface import CrmInterface
 from .lead import source_choices, tag_facet
 from .opportunity import OpportunityView
-from .panel import ALL, MINE, POOL, Facet, Panel, column_facet
+from .panel import ALL, MINE, POOL, Facet, Panel, QuickFilter, column_facet
 from .pool import PoolActionsMixin
 from .validators import Phone
 
@@ -46,7 +47,8 @@ class AccountView(PoolActionsMixin, CrmModelView):
     coded_fields = {"industry": (Industry, False), "level": (AccountLevel, False)}
     validators_columns = {"phone": [Phone()]}
     panel = Panel(
-        quick=(ALL, MINE, POOL),
+        quick=(ALL, MINE, POOL,
+               QuickFilter("reclaim_soon", _l("To be reclaimed soon"), lambda m, u: warning_clause())),
         facets=(
             column_facet("level", _l("Level"), AccountLevel.choices),
             column_facet("industry", _l("Industry"), Industry.choices),

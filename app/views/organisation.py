@@ -39,6 +39,13 @@ def _roles():
     return db.session.query(current_app.appbuilder.sm.role_model).order_by("name").all()
 
 
+def role_select_field() -> QuerySelectField:
+    """A required role dropdown that shows roles by their translated names."""
+    return QuerySelectField(_l("Role"), query_func=_roles, get_pk_func=lambda r: r.id,
+                            get_label=lambda r: str(role_label(r.name)),
+                            validators=[InputRequired()], widget=Select2Widget())
+
+
 class RoleDataScopeView(ReadableFormsMixin, ModelView):
     route_base = "/data-scope"
     datamodel = CrmInterface(RoleDataScope, eager=("role",))
@@ -58,9 +65,7 @@ class RoleDataScopeView(ReadableFormsMixin, ModelView):
         "entity": _l("A row for one record type overrides the role's row for every record type."),
     }
     add_form_extra_fields = edit_form_extra_fields = {
-        "role": QuerySelectField(_l("Role"), query_func=_roles, get_pk_func=lambda r: r.id,
-                                 get_label=lambda r: str(role_label(r.name)),
-                                 validators=[InputRequired()], widget=Select2Widget()),
+        "role": role_select_field(),
         "entity": CodeSelectField(_l("Record type"), enum=ScopedEntity, required=True),
         "scope": CodeSelectField(_l("Data scope"), enum=DataScope, required=True),
     }

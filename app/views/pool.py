@@ -5,18 +5,25 @@ from __future__ import annotations
 from collections import Counter
 
 from flask import abort, flash, redirect, request, url_for
-from flask_appbuilder import BaseView, expose
+from flask_appbuilder import BaseView, ModelView, expose
 from flask_appbuilder.actions import action
 from flask_appbuilder.security.decorators import has_access
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
+from wtforms.validators import NumberRange
 
 from app.extensions import db
-from app.models import CrmUser
+from app.models import CrmUser, HoldingCap, PoolEntity, PoolSettings
 from app.security.current import current_actor
+from app.security.roles import role_label
 from app.security.scope import owner_ids, scope_for
 from app.services import pool
 from app.services.errors import CrmError
+
+from .base import ReadableFormsMixin, typed_formatters
+from .fields import CodeSelectField
+from .interface import CrmInterface
+from .organisation import role_select_field
 
 
 def flash_outcome(outcome: pool.Outcome, done_text) -> None:
@@ -110,3 +117,45 @@ class PoolView(BaseView):
         return url_for(f"{'LeadView' if entity == 'lead' else 'AccountView'}.list")
 
 
+
+
+class PoolSettingsView(ReadableFormsMixin, ModelView):
+    """The pool's one row of settings (cooldown, auto-reclaim); nothing to add or delete."""
+
+    route_base = "/pool-settings"
+    datamodel = CrmInterface(PoolSettings)
+    base_permissions = ["can_list", "can_show", "can_edit"]
+    list_title = show_title = edit_title = _l("Public pool rules")
+    label_columns = {
+        "reclaim_cooldown_days": _l("Days before a returned record can be claimed again by the same user"),
+        "auto_reclaim": _l("Reclaim neglected accounts automatically"),
+        "no_followup_days": _l("Reclaim after this many days without a follow-up"),
+        "no_won_days": _l("Reclaim after this many days without a won opportunity"),
+        "warning_days": _l("Warn the owner this many days before"),
+    }
+    list_columns = show_columns = edit_columns = list(label_columns)
+    formatters_columns = typed_formatters(PoolSettings)
+    validators_columns = {name: [NumberRange(min=0, max=3650)] for name in label_columns
+                          if name != "auto_reclaim"}
+
+
+class HoldingCapView(ReadableFormsMixin, ModelView):
+    """持有上限 per role and record type."""
+
+    route_base = "/holding-cap"
+    datamodel = CrmInterface(HoldingCap, eager=("role",))
+    list_title = show_title = _l("Holding caps")
+    add_title = _l("New holding cap")
+    edit_title = _l("Edit holding cap")
+    label_columns = {"role": _l("Role"), "entity": _l("Record type"), "cap": _l("Holding cap")}
+    list_columns = add_columns = edit_columns = show_columns = ["role", "entity", "cap"]
+    search_columns = ["entity", "cap"]
+    formatters_columns = {
+        "entity": PoolEntity.label_of,
+        "role": lambda role: role_label(role.name) if role is not None else "",
+    }
+    validators_columns = {"cap": [NumberRange(min=0, max=1_000_000)]}
+    add_form_extra_fields = edit_form_extra_fields = {
+        "role": role_select_field(),
+        "entity": CodeSelectField(_l("Record type"), enum=PoolEntity, required=True),
+    }
