@@ -20,7 +20,13 @@ FULL = WRITE + ("can_delete",)
 RECORD_VIEWS = ("LeadView", "AccountView", "ContactView", "OpportunityView", "ActivityView", "NoteView")
 RECORD_MENUS = ("Leads", "Accounts", "Contacts", "Opportunities", "Activities", "Notes")
 LOOKUP_VIEWS = ("TagView", "StageView", "LeadSourceView", "LostReasonView", "DepartmentView")
-COMMON = {"PickerView": ("can_search",), "RecycleBinView": ("can_list", "can_restore")}
+# everyone's own profile and password
+OWN_PROFILE = {
+    "CrmUserView": ("can_userinfo", "userinfoedit", "resetmypassword"),
+    "UserInfoEditView": ("can_this_form_get", "can_this_form_post"),
+    "ResetMyPasswordView": ("can_this_form_get", "can_this_form_post"),
+}
+COMMON = {"PickerView": ("can_search",), "RecycleBinView": ("can_list", "can_restore"), **OWN_PROFILE}
 
 
 @dataclass(frozen=True)
@@ -97,6 +103,7 @@ ROLES: tuple[RoleSpec, ...] = (
             **_grant(RECORD_VIEWS, READ),
             **_grant(LOOKUP_VIEWS, READ),
             "PickerView": ("can_search",),
+            **OWN_PROFILE,
         },
         RECORD_MENUS,
     ),

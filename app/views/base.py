@@ -12,13 +12,16 @@ from flask_appbuilder.fields import QuerySelectField
 from flask_babel import format_date, format_datetime, format_decimal
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Date, DateTime, Numeric
+from werkzeug.exceptions import NotFound
 from wtforms.fields import HiddenField
 from wtforms.fields.core import UnboundField
 from wtforms.validators import InputRequired
 from wtforms.validators import Optional as OptionalValidator
 
+from app.security.audit import log_denied, record_exists
+from app.security.current import current_actor
 from app.services.history import AUDITED, timeline
-from app.services.records import assign_creator_as_owner
+from app.services.records import assign_creator_as_owner, blank_to_none
 
 from .fields import CodeSelectField, RemoteSelectField
 from .labels import COLUMN_LABELS
@@ -124,7 +127,29 @@ class CrmModelView(ReadableFormsMixin, ModelView):
         cls.formatters_columns = {**formatters, **cls.__dict__.get("formatters_columns", {})}
 
     def pre_add(self, item):
+        blank_to_none(item)
         assign_creator_as_owner(item)
+
+    def pre_update(self, item):
+        blank_to_none(item)
+
+    # -- a record outside the user's scope answers 404 like a missing one, and is logged
+    def _show(self, pk):
+        return self._guarded(super()._show, pk, "show")
+
+    def _edit(self, pk):
+        return self._guarded(super()._edit, pk, "edit")
+
+    def _delete(self, pk):
+        return self._guarded(super()._delete, pk, "delete")
+
+    def _guarded(self, screen, pk, door: str):
+        try:
+            return screen(pk)
+        except NotFound:
+            if record_exists(self.datamodel.obj, pk):
+                log_denied(current_actor(), self.datamodel.obj.__tablename__, pk, f"ui:{door}")
+            raise
 
     # -- actions: FAB loads the selected rows without any filter (FAB5-NOTES); ours receive
     # only ids, and every action hands them to a service that applies the data scope itself.

@@ -10,6 +10,7 @@ from wtforms import Field, SelectField
 from wtforms.validators import ValidationError
 
 from app.extensions import db
+from app.security.audit import log_denied, record_exists
 from app.security.current import current_actor
 from app.security.scope import visibility_clause
 
@@ -60,6 +61,8 @@ class RemoteSelectField(Field):
             )
         ).first()
         self._invalid = self.data is None
+        if self._invalid and record_exists(self.model, pk):
+            log_denied(current_actor(), self.model.__tablename__, pk, f"picker:{self.name}")
 
     def pre_validate(self, form):
         if self._invalid:

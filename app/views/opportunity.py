@@ -70,4 +70,5 @@ class OpportunityView(CrmModelView):
         stamp_closing(item)
 
     def pre_update(self, item):
+        super().pre_update(item)
         stamp_closing(item)
