@@ -35,9 +35,13 @@ def init_command() -> None:
 @crm.command("demo")
 @click.option("--leads", default=2000, show_default=True, help="How many leads to generate.")
 @click.option("--accounts", default=300, show_default=True, help="How many accounts to generate.")
+@click.option("--contacts", type=int, default=None, help="Default: 1.5 per account.")
+@click.option("--opportunities", type=int, default=None, help="Default: 1.5 per account.")
+@click.option("--activities", type=int, default=None, help="Default: as many as leads.")
+@click.option("--notes", type=int, default=None, help="Default: one per five leads.")
 @click.option("--seed", default=42, show_default=True, help="Random seed, for repeatable data.")
 @with_appcontext
-def demo_command(leads: int, accounts: int, seed: int) -> None:
+def demo_command(leads: int, accounts: int, seed: int, **more: int | None) -> None:
     """Fill the database with a realistic Chinese/English demo data set."""
     from app.security.passwords import password_problem
     from app.services.demo import DemoSize, generate
@@ -49,7 +53,7 @@ def demo_command(leads: int, accounts: int, seed: int) -> None:
     elif password_problem(password):
         raise click.UsageError(f"CRM_DEMO_PASSWORD is too weak: {password_problem(password)}")
     started = time.perf_counter()
-    report = generate(DemoSize(leads=leads, accounts=accounts), password=password, seed=seed)
+    report = generate(DemoSize(leads=leads, accounts=accounts, **more), password=password, seed=seed)
     for name, count in report.items():
         click.echo(f"{name:>14}: {count:,}")
     click.echo(f"Done in {time.perf_counter() - started:.1f} s.")

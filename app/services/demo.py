@@ -186,7 +186,7 @@ def generate(size: DemoSize, password: str, seed: int = 42) -> dict[str, int]:
             report[label], tagged = _load_table(loader, plan, name, build, tag_table, share)
             if tag_table is not None:
                 report[f"{tag_table.name}s"] = tagged
-            if name == "opportunity":
+            if name == "opportunity" and not plan.forward_references:
                 _link_conversions(loader, plan)
     db.session.expire_all()
     return report

@@ -1,17 +1,19 @@
 """Bulk loading for the demo generator: many rows, one connection of its own, no ORM.
 
-Measured on SQLite, 200,000 leads, 2 cores (CPU seconds):
-- SQLAlchemy Core `insert()` executemany spends ~23 µs a row processing parameters; handing
-  ready tuples to the driver's executemany costs ~6 µs. On SQLite the loader does the latter
-  (the SQL text is still rendered by SQLAlchemy); elsewhere it uses Core `insert()`.
-- Keeping lead's 22 secondary indexes up to date during the load: 20 s; dropping them and
-  building them once afterwards: 8.5 + 6 s. Keeping only the "cheap" ones was no better.
-- Formatting datetimes with `isoformat()` was 15% of the time; times are passed as offsets
-  (`Moments`) and turned into text through two small lookup tables.
-- Foreign-key checks on every insert: ~20%. The generator plans every id itself, so they are
-  switched off for this connection only (tests run `PRAGMA foreign_key_check` afterwards).
-All database work runs on one writer thread, so SQLite (which releases the GIL while it works
-and while it builds indexes) overlaps with the next chunk being generated in Python.
+What was measured (SQLite, 2 shared cores) and decided:
+- SQLAlchemy Core `insert()` executemany spends ~23 µs a row processing parameters; ready
+  tuples through the driver's executemany cost ~6 µs. On SQLite the INSERT is rendered by
+  SQLAlchemy and the driver gets tuples; on PostgreSQL rows go through COPY.
+- Keeping lead's 22 secondary indexes up to date row by row is slower than building them once
+  afterwards (200,000 leads: 20 s against 8.5 + 6 s); keeping only the "cheap" ones was no better.
+- datetime objects and isoformat() took ~15% of the time: times travel as offsets (`Moments`)
+  and become text through two lookup tables.
+- Foreign-key checks on every insert cost ~20%. The plan assigns every id itself, so they are
+  off for this connection only (the tests run `PRAGMA foreign_key_check` afterwards).
+- Multi-row INSERT statements cost more Python than they saved; PRAGMA threads and other
+  journal modes made no measurable difference.
+Database work runs on one writer thread, so SQLite — which releases the GIL while it inserts
+and builds indexes — overlaps with the next chunks being generated in Python.
 """
 
 from __future__ import annotations
@@ -27,9 +29,12 @@ from sqlalchemy.engine import Connection, Engine
 
 #: below this many new rows (or fewer than it already has) a table keeps its indexes during a load
 DROP_INDEXES_FROM = 50_000
-#: chunks generated ahead of the writer: bounds memory while keeping both cores busy
-AHEAD = 2
+#: chunks generated ahead of the writer (~25 MB each): enough to keep generating while SQLite
+#: rebuilds a big table's indexes, few enough to bound memory
+AHEAD = 8
 _SECONDS_OF_DAY: list[str] = []
+_DAY_RANGE = 3000  # days either side of a Moments base that as_text can express
+_DAYS: dict[dt.datetime, tuple[int, list[str]]] = {}
 
 
 class Moments(list):
@@ -45,21 +50,22 @@ class Moments(list):
 
     def as_text(self) -> list[str | None]:
         """SQLAlchemy's SQLite storage form, 'YYYY-MM-DD HH:MM:SS.000000', via lookup tables."""
-        if not _SECONDS_OF_DAY:
-            _SECONDS_OF_DAY.extend(f"{s // 3600:02d}:{s // 60 % 60:02d}:{s % 60:02d}.000000"
-                                   for s in range(86_400))
-        base = self.base.replace(microsecond=0)
-        midnight = dt.datetime.combine(base.date(), dt.time())
-        offset = int((base - midnight).total_seconds())
-        present = [int(s) + offset for s in self if s is not None]
-        if not present:
-            return [None] * len(self)
-        first = min(present) // 86_400
-        days = [(midnight.date() + dt.timedelta(days=d)).isoformat() + " "
-                for d in range(first, max(present) // 86_400 + 1)]
+        offset, days = _day_table(self.base)
         clock = _SECONDS_OF_DAY
-        return [days[(int(s) + offset) // 86_400 - first] + clock[(int(s) + offset) % 86_400]
-                if s is not None else None for s in self]
+        return [days[(t := int(s) + offset) // 86_400] + clock[t % 86_400] if s is not None else None
+                for s in self]
+
+
+def _day_table(base: dt.datetime) -> tuple[int, list[str]]:
+    """(seconds from the table's first midnight to `base`, "YYYY-MM-DD " for ±3000 days)."""
+    if not _SECONDS_OF_DAY:
+        _SECONDS_OF_DAY.extend(f"{s // 3600:02d}:{s // 60 % 60:02d}:{s % 60:02d}.000000"
+                               for s in range(86_400))
+    if base not in _DAYS:
+        first = dt.datetime.combine(base.date(), dt.time()) - dt.timedelta(days=_DAY_RANGE)
+        _DAYS[base] = (int((base.replace(microsecond=0) - first).total_seconds()),
+                       [(first + dt.timedelta(days=d)).strftime("%Y-%m-%d ") for d in range(2 * _DAY_RANGE)])
+    return _DAYS[base]
 
 
 class BulkLoader:
@@ -68,6 +74,8 @@ class BulkLoader:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self.is_sqlite = engine.dialect.name == "sqlite"
+        #: rows may point at rows written later (SQLite: foreign keys are off while loading)
+        self.forward_references = self.is_sqlite
         self.loaded: set[str] = set()
         self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="demo-writer")
         self._pending: deque[Future] = deque()
@@ -195,6 +203,11 @@ class BulkLoader:
         self.conn.commit()
 
     def _finish(self) -> None:
+        # Fresh statistics for the query planner. Without them SQLite takes the soft-delete
+        # condition `deleted_at IS NULL` for a selective index lookup and sorts a million rows
+        # for a 25-row page (measured: 0.5 s instead of 0.5 ms; a lead search 1.1 s).
+        for name in sorted(self.loaded):
+            self.conn.exec_driver_sql(f"ANALYZE {self.conn.dialect.identifier_preparer.quote(name)}")
         if self.engine.dialect.name == "postgresql":
             # ids were given explicitly, so the serial sequences must move past them
             for name in sorted(n for n in self.loaded if not n.endswith("_tag")):

@@ -61,6 +61,7 @@ class Plan:
     sellers: list[int]
     seller_weights: list[int]
     helpers: list[int]  # customer service: they own some follow-up calls
+    forward_references: bool  # may a row point at one written later (leads → opportunities)?
     span: float = SPAN.total_seconds()
     times: dict[str, list[float]] = field(default_factory=dict)  # seconds after `start`
     owners: dict[str, list[int | None]] = field(default_factory=dict)
@@ -106,7 +107,7 @@ def make_plan(loader: BulkLoader, rng: random.Random, counts: dict[str, int],
                 for s in db.session.scalars(select(Stage).order_by(Stage.sort_order, Stage.id))],
         lost_reasons=list(db.session.scalars(select(LostReason.id).order_by(LostReason.id))),
         tags=tags, sellers=[s for s, _ in sellers], seller_weights=[w for _, w in sellers],
-        helpers=helpers,
+        helpers=helpers, forward_references=loader.forward_references,
     )
     for table in ("account", "lead"):
         plan.times[table] = plan.spread(counts[table])

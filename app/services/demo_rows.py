@@ -64,7 +64,8 @@ def contact_columns(plan: Plan, lo: int, hi: int) -> dict[str, list]:
     rng, n, first = plan.rng, hi - lo, plan.first_id["contact"] + lo
     random_, accounts_n, span = rng.random, plan.counts["account"], plan.span
     # contact k < accounts is account k's primary contact; the others join a random account
-    accounts = [k if k < accounts_n else (int(random_() * accounts_n) if random_() < 0.95 else None)
+    accounts = [k if k < accounts_n else (int(random_() * accounts_n)
+                                          if accounts_n and random_() < 0.95 else None)
                 for k in range(lo, hi)]
     account_owner, account_time = plan.owners["account"], plan.times["account"]
     owners = [account_owner[a] if a is not None else plan.seller() for a in accounts]
@@ -101,18 +102,22 @@ def _lead_status_and_source(plan: Plan, lo: int, n: int) -> tuple[list[str], lis
 
 
 def _conversion_columns(plan: Plan, lo: int, hi: int, owners: list) -> dict[str, list]:
-    n = hi - lo
-    accounts, contacts, at, by = [None] * n, [None] * n, [None] * n, [None] * n
+    n, first_opportunity = hi - lo, plan.first_id["opportunity"]
+    accounts, contacts, opportunities = [None] * n, [None] * n, [None] * n
+    at, by = [None] * n, [None] * n
     for i in range(lo, hi):
         j = plan.converted.get(i)
         if j is not None:
             account = plan.conversion_account[j]
             accounts[i - lo] = plan.first_id["account"] + account
             contacts[i - lo] = plan.primary_contact(account)
+            opportunities[i - lo] = first_opportunity + j
             at[i - lo], by[i - lo] = plan.conversion_time[j], owners[i - lo]
-    # converted_opportunity_id is filled in once the opportunities exist (link_conversions)
-    return {"converted_account_id": accounts, "converted_contact_id": contacts,
-            "converted_at": plan.moments(at), "converted_by_id": by}
+    columns = {"converted_account_id": accounts, "converted_contact_id": contacts,
+               "converted_at": plan.moments(at), "converted_by_id": by}
+    if plan.forward_references:  # otherwise filled in once the opportunities exist
+        columns["converted_opportunity_id"] = opportunities
+    return columns
 
 
 def _referrers(plan: Plan, channels: list[str]) -> dict[str, list]:

@@ -170,6 +170,13 @@ def test_running_twice_adds_records_and_reuses_the_organisation(small):
     db.session.commit()
 
 
+def test_odd_sizes_work(app_ctx):
+    report = generate(DemoSize(leads=10, accounts=0, contacts=5, activities=7, notes=3), password=PASSWORD)
+    assert (report["leads"], report["accounts"], report["contacts"], report["opportunities"]) == (10, 0, 5, 0)
+    assert count(Activity) == 7 and count(Note) == 3
+    assert db.session.scalar(select(func.count(Lead.id)).where(Lead.status == "converted")) == 0
+
+
 def test_foreign_keys_hold(small):
     if db.engine.dialect.name != "sqlite":
         pytest.skip("PostgreSQL checks every foreign key while loading")
