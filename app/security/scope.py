@@ -105,15 +105,16 @@ def visibility_clause(model, user):
 
 
 def _follows_parents(model, user):
+    inner = {name: visibility_clause(PARENT_MODEL[name], user) for name in PARENTS}
+    if all(clause is _TRUE for clause in inner.values()):
+        return _TRUE  # every parent visible: no filter, so indexes still serve sorting and counts
     clauses = []
-    for name in PARENTS:
-        parent = PARENT_MODEL[name]
-        inner = visibility_clause(parent, user)
+    for name, clause in inner.items():
         fk = getattr(model, f"{name}_id")
-        if inner is _TRUE:
+        if clause is _TRUE:
             clauses.append(fk.is_not(None))
         else:
-            clauses.append(fk.in_(select(parent.id).where(inner)))
+            clauses.append(fk.in_(select(PARENT_MODEL[name].id).where(clause)))
     return or_(*clauses)
 
 

@@ -12,11 +12,10 @@ from dataclasses import dataclass, field
 from flask import request
 from flask_appbuilder.models.filters import BaseFilter
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import or_
 
 from app.security.current import current_actor
 from app.security.scope import visible
-from app.services.search import prefix_clause
+from app.services.search import any_of, prefix_clause
 
 
 @dataclass(frozen=True)
@@ -70,7 +69,7 @@ def panel_clause(model, panel: Panel, user, args) -> list:
         for name in panel.prefix:
             ors.append(prefix_clause(getattr(model, name), text))
         if ors:
-            clauses.append(or_(*ors))
+            clauses.append(any_of(model, ors))
     return clauses
 
 
