@@ -21,9 +21,9 @@ def install(app: Flask) -> None:
     app.before_request(_enforce_session_timeouts)
     user_logged_in.connect(_start_session, app)
 
-    @app.context_processor
-    def _nonce():
-        return {"csp_nonce": csp_nonce}
+    # a global, not a context processor: FAB renders its widgets without context processors,
+    # and their inline scripts need the nonce too (baselib.get_nonce looks for `csp_nonce`)
+    app.jinja_env.globals["csp_nonce"] = csp_nonce
 
     for code in (400, 403, 404, 405, 413, 429, 500):
         app.register_error_handler(code, _error_page)

@@ -29,7 +29,9 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 ADMIN_PASSWORD = "Browser-Passw0rd!"
+DEMO_PASSWORD = "Demo-Browser-Passw0rd!"
 RESULTS = ROOT / "test-results"
+LIVE_DB: dict[str, Path] = {}  # the live server's SQLite file, for checking what a page shows
 
 
 def _free_port() -> int:
@@ -75,6 +77,13 @@ def live_server(tmp_path_factory):
         timeout=300,
     )
     assert init.returncode == 0, init.stdout + init.stderr
+    # a small organisation with one user per role, so journeys can log in as a rep or a manager
+    demo = subprocess.run(
+        [str(FLASK), "--app", "run", "crm", "demo", "--leads", "120", "--accounts", "20"],
+        cwd=ROOT, env={**env, "CRM_DEMO_PASSWORD": DEMO_PASSWORD}, capture_output=True, text=True,
+        timeout=300,
+    )
+    assert demo.returncode == 0, demo.stdout + demo.stderr
     port = _free_port()
     log = home / "server.log"
     with log.open("w") as out:
@@ -97,6 +106,7 @@ def live_server(tmp_path_factory):
             stderr=subprocess.STDOUT,
         )
     base = f"http://127.0.0.1:{port}"
+    LIVE_DB["path"] = home / "crm.sqlite"
     try:
         _wait_until_up(f"{base}/login/", server, log)
         yield base
@@ -146,3 +156,15 @@ def page(chromium, live_server):
 def results_dir() -> Path:
     RESULTS.mkdir(exist_ok=True)
     return RESULTS
+
+
+@pytest.fixture
+def live_db(live_server):
+    """Read-only sqlite3 connection to the live server's database (the ground truth)."""
+    import sqlite3
+
+    connection = sqlite3.connect(f"file:{LIVE_DB['path']}?mode=ro", uri=True)
+    try:
+        yield connection
+    finally:
+        connection.close()
