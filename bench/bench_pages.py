@@ -233,6 +233,8 @@ def sample_values(conn: sqlite3.Connection) -> dict:
         },
         "users": dict(conn.execute("SELECT username, id FROM ab_user").fetchall()),
         "counts": {t: one(f"SELECT count(*) FROM {t}")[0] for t in VIEWS},
+        # query plans depend on whether ANALYZE has run (crm demo runs it after loading)
+        "statistics": one("SELECT count(*) FROM sqlite_master WHERE name = 'sqlite_stat1'")[0] > 0,
     }
 
 
@@ -409,7 +411,7 @@ def report(results: list[dict], manifest: dict, sample: dict, rss: dict, repeat:
         f"- versions: {versions()}",
         f"- server: gunicorn -w 2, SQLite file {manifest.get('size_mb', '?')} MB; peak RSS (VmHWM) MB: "
         + ", ".join(f"{k} {v}" for k, v in rss.items()),
-        f"- data: {counts}",
+        f"- data: {counts}; planner statistics (sqlite_stat1): {'yes' if sample['statistics'] else 'no'}",
         f"- generation (`crm demo --leads {manifest['leads']} --accounts {manifest['accounts']}`):"
         f" {manifest.get('generation_s', '?')} s wall, load average then"
         f" {' '.join(f'{x:.2f}' for x in manifest.get('generation_load', ()))}",
