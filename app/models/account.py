@@ -9,14 +9,14 @@ from sqlalchemy import DateTime, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .enums import AccountLevel, Industry
-from .mixins import OwnedMixin, RecordMixin
+from .mixins import OwnedMixin, RecordMixin, owner_index
 from .pool import PoolMixin
 from .tag import account_tag
 
 
 class Account(PoolMixin, OwnedMixin, RecordMixin, Model):
     __tablename__ = "account"
-    __table_args__ = (Index("ix_account_owner_created", "owner_id", "created_at"),)
+    __table_args__ = (Index("ix_account_owner_created", "owner_id", "created_at"), owner_index("account"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200), nullable=False, index=True)

@@ -9,7 +9,7 @@ from sqlalchemy import CheckConstraint, DateTime, ForeignKey, Index, String, Tex
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 
 from .enums import ActivityType
-from .mixins import OwnedMixin, RecordMixin
+from .mixins import OwnedMixin, RecordMixin, owner_index
 
 PARENTS = ("lead", "account", "contact", "opportunity")
 _EXACTLY_ONE_PARENT = (
@@ -59,11 +59,12 @@ class Activity(AttachedMixin, OwnedMixin, RecordMixin, Model):
         CheckConstraint(_EXACTLY_ONE_PARENT, name="ck_activity_one_parent"),
         # "my open tasks by due time" is the inbox query
         Index("ix_activity_owner_done_due", "owner_id", "done_at", "due_at"),
+        owner_index("activity"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     type: Mapped[str] = mapped_column(String(20), nullable=False, default=ActivityType.TASK, index=True)
-    subject: Mapped[str] = mapped_column(String(200), nullable=False)
+    subject: Mapped[str] = mapped_column(String(200), nullable=False, index=True)
     due_at: Mapped[dt.datetime | None] = mapped_column(DateTime, index=True)
     remind_at: Mapped[dt.datetime | None] = mapped_column(DateTime, index=True)
     done_at: Mapped[dt.datetime | None] = mapped_column(DateTime, index=True)

@@ -8,11 +8,12 @@ from flask_appbuilder.models.sqla import Model
 from sqlalchemy import Boolean, Date, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from .mixins import OwnedMixin, RecordMixin
+from .mixins import OwnedMixin, RecordMixin, owner_index
 
 
 class Contact(OwnedMixin, RecordMixin, Model):
     __tablename__ = "contact"
+    __table_args__ = (owner_index("contact"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     account_id: Mapped[int | None] = mapped_column(

@@ -9,7 +9,7 @@ from sqlalchemy import DateTime, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .enums import Channel, LeadStatus, Rating
-from .mixins import OwnedMixin, RecordMixin
+from .mixins import OwnedMixin, RecordMixin, owner_index
 from .pool import PoolMixin
 from .tag import lead_tag
 
@@ -21,6 +21,7 @@ class Lead(PoolMixin, OwnedMixin, RecordMixin, Model):
     __table_args__ = (
         # the pool list and "my leads" both page through owner + newest first
         Index("ix_lead_owner_created", "owner_id", "created_at"),
+        owner_index("lead"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -10,7 +10,7 @@ from sqlalchemy import CheckConstraint, Date, DateTime, ForeignKey, Index, Numer
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .enums import Currency
-from .mixins import OwnedMixin, RecordMixin
+from .mixins import OwnedMixin, RecordMixin, owner_index
 
 
 class Opportunity(OwnedMixin, RecordMixin, Model):
@@ -18,6 +18,7 @@ class Opportunity(OwnedMixin, RecordMixin, Model):
     __table_args__ = (
         CheckConstraint("amount >= 0", name="ck_opportunity_amount"),
         Index("ix_opportunity_stage_close", "stage_id", "expected_close_date"),
+        owner_index("opportunity"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from flask import current_app
 from flask_migrate import upgrade
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from app.extensions import db
 from app.models import RoleDataScope
@@ -29,6 +29,10 @@ class InitResult:
 
 def initialise(admin_password: str | None = None) -> InitResult:
     upgrade()
+    if db.engine.dialect.name == "sqlite":
+        # refresh the planner's statistics where migrations or imports changed a table a lot:
+        # without them SQLite sorts a million rows to show one page (see bench/out/pages.md)
+        db.session.execute(text("PRAGMA optimize"))
     sync_roles()
     reference = seed_reference_data()
     ensure_pool_settings()
