@@ -57,6 +57,9 @@ test-pg: install install-dev
 lint: install-dev
 	$(VENV)/bin/ruff check app tests bench
 
+bench: install
+	$(PY) bench/bench_pages.py
+
 serve-prod: install
 	$(FLASK) crm init
 	$(VENV)/bin/gunicorn --workers $${WORKERS:-4} --bind 127.0.0.1:$(CRM_PORT) run:app
