@@ -7,8 +7,6 @@ everyone who may use that screen. Notes and activities follow their parent recor
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-
 from flask import g, has_request_context
 from sqlalchemy import false, or_, select, true
 
@@ -124,13 +122,6 @@ def is_visible(model, pk, user) -> bool:
     ).first() is not None
 
 
-def visible_ids(model, pks: Iterable, user) -> set[int]:
-    pks = [int(p) for p in pks]
-    if not pks:
-        return set()
-    return set(
-        db.session.scalars(select(model.id).where(model.id.in_(pks), visibility_clause(model, user)))
-    )
 
 
 def _cache(name: str) -> dict:

@@ -11,12 +11,14 @@ from flask_babel import lazy_gettext as _l
 
 from .errors import CrmError
 
+STALE_MESSAGE = _l("Someone else saved this record after you opened it.")
+
 
 class StaleVersion(CrmError):
     status_code = 409
 
     def __init__(self, current_version: int, changed: list[tuple[str, object]] | None = None):
-        super().__init__(_l("Someone else saved this record after you opened it."))
+        super().__init__(STALE_MESSAGE)
         self.current_version = current_version
         self.changed = changed or []
 

@@ -24,13 +24,3 @@ def is_valid_phone(value: str) -> bool:
         return False
     digits = len(_DIGITS.findall(match.group(1)))  # an extension does not count towards the 20
     return MIN_PHONE_DIGITS <= digits <= MAX_PHONE_DIGITS
-
-
-def clean_email(value: str | None) -> str | None:
-    value = (value or "").strip()
-    return value.lower() or None
-
-
-def clean_text(value: str | None) -> str | None:
-    value = (value or "").strip()
-    return value or None

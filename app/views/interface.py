@@ -9,7 +9,7 @@ from sqlalchemy import func
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
-from app.services.concurrency import StaleVersion
+from app.services.concurrency import STALE_MESSAGE
 from app.services.recycle_bin import soft_delete
 
 
@@ -38,7 +38,7 @@ class CrmInterface(SQLAInterface):
             super().edit(item, commit)
         except DatabaseException as exc:
             if isinstance(exc.__cause__, StaleDataError):
-                g.crm_save_error = StaleVersion(-1).message
+                g.crm_save_error = STALE_MESSAGE
             raise
 
     def delete(self, item, commit: bool = True) -> None:

@@ -55,9 +55,9 @@ class PoolActionsMixin:
         return redirect(url_for("PoolView.assign", entity=self.pool_entity, ids=",".join(map(str, ids))))
 
 
-def assignable_users(user) -> list[CrmUser]:
+def assignable_users(user, entity: str) -> list[CrmUser]:
     """Active users the assigner may hand records to: those within their own data scope."""
-    reach = owner_ids(user, scope_for(user, "lead"))
+    reach = owner_ids(user, scope_for(user, entity))
     query = select(CrmUser).where(CrmUser.active.is_(True)).order_by(CrmUser.username)
     if reach is not None:
         query = query.where(CrmUser.id.in_(reach))
@@ -90,7 +90,7 @@ class PoolView(BaseView):
     def assign(self):
         entity, ids = self._selection()
         user = current_actor()
-        choices = assignable_users(user)
+        choices = assignable_users(user, entity)
         if request.method == "POST":
             receiver = request.form.get("user_id", "")
             allowed = {str(u.id) for u in choices}
