@@ -7,7 +7,7 @@ PYBABEL := $(VENV)/bin/pybabel
 FLASK := $(VENV)/bin/flask --app run
 CRM_PORT ?= 5000
 
-.PHONY: install install-dev translations extract-messages run test test-pg lint bench serve-prod clean
+.PHONY: audit install install-dev translations translations-merge fill-translations extract-messages run test test-pg lint bench serve-prod clean
 
 install: $(VENV)/.installed translations
 
@@ -44,6 +44,14 @@ extract-messages: $(VENV)/.installed
 			-i translations/messages.pot -d translations -D messages; \
 	done
 
+# Extract, fill new Chinese entries from translations/pending/*.json, compile; serialised with
+# flock because several people (or helpers) may run it in one checkout at once.
+translations-merge: $(VENV)/.installed
+	flock translations/.merge.lock $(MAKE) --no-print-directory extract-messages fill-translations translations
+
+fill-translations:
+	$(PY) tools/fill_translations.py
+
 run: install
 	$(FLASK) crm init
 	$(FLASK) run --host 127.0.0.1 --port $(CRM_PORT)
@@ -54,15 +62,30 @@ test: install install-dev
 test-pg: install install-dev
 	TEST_DATABASE_URL=$${TEST_DATABASE_URL:-postgresql://postgres@127.0.0.1:5432/test} $(PY) -m pytest
 
+# known vulnerabilities of the pinned and installed packages (exit 1), PyPI unreachable (exit 2)
+audit: install-dev
+	$(PY) tools/audit_deps.py
+
 lint: install-dev
 	$(VENV)/bin/ruff check app tests bench
 
+# the benchmark suite at a million leads (bench/data/, built once); each script writes bench/out/*.md,
+# collect.py gathers them into BENCHMARKS.md. Long: run it on a quiet machine.
 bench: install
 	$(PY) bench/bench_pages.py
+	$(PY) bench/bench_home.py
+	$(PY) bench/bench_analytics.py
+	$(PY) bench/bench_import_export.py --export
+	$(PY) bench/bench_bulk.py
+	$(PY) bench/bench_scope.py
+	$(PY) bench/collect.py
 
+# Several workers share everything through the database (PostgreSQL with DATABASE_URL=postgresql://…,
+# or SQLite) and instance/ (secret key, rate-limit counters). gthread: long exports are not cut off.
 serve-prod: install
 	$(FLASK) crm init
-	$(VENV)/bin/gunicorn --workers $${WORKERS:-4} --bind 127.0.0.1:$(CRM_PORT) run:app
+	$(VENV)/bin/gunicorn --workers $${WORKERS:-4} --worker-class gthread --threads $${THREADS:-2} \
+		--timeout $${GUNICORN_TIMEOUT:-300} --bind 127.0.0.1:$(CRM_PORT) --access-logfile - run:app
 
 clean:
 	rm -rf $(VENV) instance

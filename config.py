@@ -33,8 +33,16 @@ def _secret_key() -> str:
     INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
     key_file = INSTANCE_DIR / "secret_key"
     if not key_file.exists():
-        key_file.write_text(secrets.token_hex(32))
-        key_file.chmod(0o600)
+        # written aside, then linked in: workers starting at once all end up with the same key
+        draft = INSTANCE_DIR / f".secret_key.{os.getpid()}"
+        draft.write_text(secrets.token_hex(32))
+        draft.chmod(0o600)
+        try:
+            os.link(draft, key_file)
+        except FileExistsError:
+            pass
+        finally:
+            draft.unlink()
     return key_file.read_text().strip()
 
 
@@ -61,7 +69,14 @@ class Config:
     CRM_COMPANY_NAME = os.environ.get("CRM_COMPANY_NAME", "Reservoir CRM")
     CRM_DEFAULT_CURRENCY = os.environ.get("CRM_DEFAULT_CURRENCY", "CNY")
     CRM_PICKER_LIMIT = 20  # rows a relationship picker returns per search
+    # lists count matching rows up to this many ("10,000+", exact count on demand); 0: always exact
+    CRM_LIST_COUNT_CAP = int(os.environ.get("CRM_LIST_COUNT_CAP", "10000"))
     CRM_RECYCLE_RETENTION_DAYS = int(os.environ.get("CRM_RECYCLE_RETENTION_DAYS", "60"))
+    # the in-app scheduler (pool reclaim, purge, webhook deliveries); off: run
+    # `flask --app run crm scheduler --once` from cron instead
+    CRM_SCHEDULER = _env_bool("CRM_SCHEDULER", True)
+    CRM_SCHEDULER_DAILY_AT = os.environ.get("CRM_SCHEDULER_DAILY_AT", "02:30")  # local time
+    CRM_SCHEDULER_TICK_SECONDS = int(os.environ.get("CRM_SCHEDULER_TICK_SECONDS", "60"))
 
     # --- Flask-AppBuilder -------------------------------------------------------------------
     APP_NAME = os.environ.get("CRM_APP_NAME", "Reservoir CRM")
@@ -74,6 +89,8 @@ class Config:
     FAB_UPDATE_PERMS = _env_bool("FAB_UPDATE_PERMS", False)
     FAB_ADD_SECURITY_API = False  # crashes with marshmallow 4 and skips CSRF (FAB5-NOTES)
     FAB_API_SWAGGER_UI = True
+    FAB_ADD_OPENAPI_VIEWS = False  # app/api/openapi.py registers them, with the sign-in schemes
+    FAB_API_KEY_ENABLED = True  # API keys for integrations: app/services/api_keys.py
     FAB_API_MAX_PAGE_SIZE = 100
     AUTH_TYPE = 1  # AUTH_DB
     AUTH_ROLE_ADMIN = "Admin"
@@ -97,8 +114,10 @@ class Config:
     FAB_PASSWORD_COMPLEXITY_ENABLED = True
     FAB_PASSWORD_COMPLEXITY_VALIDATOR = staticmethod(lambda pw: _check_password(pw))
     RATELIMIT_ENABLED = _env_bool("CRM_RATE_LIMITS", True)
-    # memory:// is per process: with several gunicorn workers point this at redis://…
-    RATELIMIT_STORAGE_URI = os.environ.get("CRM_RATELIMIT_STORAGE_URI", "memory://")
+    # counters in a file every worker of this server shares (app/services/rate_limit_storage.py);
+    # several servers: redis://…   (memory:// counts per process: N workers would allow N times more)
+    RATELIMIT_STORAGE_URI = os.environ.get("CRM_RATELIMIT_STORAGE_URI",
+                                           f"sqlite:///{INSTANCE_DIR / 'ratelimits.sqlite'}")
     AUTH_RATE_LIMITED = True
     AUTH_RATE_LIMIT = os.environ.get("CRM_LOGIN_RATE_LIMIT", "10 per minute")
     CRM_LOCKOUT_ATTEMPTS = int(os.environ.get("CRM_LOCKOUT_ATTEMPTS", "5"))
@@ -106,11 +125,31 @@ class Config:
     CRM_IDLE_TIMEOUT_MINUTES = int(os.environ.get("CRM_IDLE_TIMEOUT_MINUTES", "30"))
     CRM_SESSION_MAX_HOURS = int(os.environ.get("CRM_SESSION_MAX_HOURS", "12"))
     PERMANENT_SESSION_LIFETIME = CRM_SESSION_MAX_HOURS * 3600
+    # the signed cookie is written only when the session changes (the idle clock writes it at most every
+    # 30 s): rewriting it on every answer let a slow widget request, started before a language switch,
+    # put the old language back when it finished after it
+    SESSION_REFRESH_EACH_REQUEST = False
+
+    # --- tickets and the public inquiry form (per address; Flask-Limiter syntax) --------------
+    CRM_TICKET_LINK_DAYS = int(os.environ.get("CRM_TICKET_LINK_DAYS", "30"))
+    CRM_INQUIRY_RATE_LIMIT = os.environ.get("CRM_INQUIRY_RATE_LIMIT", "5 per 10 minutes;20 per day")
+    CRM_TICKET_LINK_RATE_LIMIT = os.environ.get("CRM_TICKET_LINK_RATE_LIMIT", "120 per hour")
+    CRM_TICKET_REPLY_RATE_LIMIT = os.environ.get("CRM_TICKET_REPLY_RATE_LIMIT", "20 per hour")
 
     # --- request safety ---------------------------------------------------------------------
     WTF_CSRF_ENABLED = True
     WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
     MAX_CONTENT_LENGTH = int(os.environ.get("CRM_MAX_UPLOAD_MB", "50")) * 1024 * 1024
+    # import 导入: largest file / most rows (the CLI is bound by these, uploads also by CRM_MAX_UPLOAD_MB),
+    # and how long an import batch can be undone
+    CRM_IMPORT_MAX_MB = int(os.environ.get("CRM_IMPORT_MAX_MB", "200"))
+    CRM_IMPORT_MAX_ROWS = int(os.environ.get("CRM_IMPORT_MAX_ROWS", "2000000"))
+    CRM_IMPORT_UNDO_HOURS = float(os.environ.get("CRM_IMPORT_UNDO_HOURS", "72"))
+    # a running import silent this long lost its process (killed, out of memory): its rows are taken back
+    CRM_IMPORT_STALE_MINUTES = float(os.environ.get("CRM_IMPORT_STALE_MINUTES", "5"))
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = _env_bool("CRM_HTTPS", False)
+    # reverse proxies in front of the app (nginx: 1): their X-Forwarded-For gives the client's address,
+    # which rate limits and the login log need; 0 trusts no such header (nobody can forge it)
+    CRM_PROXY_COUNT = int(os.environ.get("CRM_PROXY_COUNT", "0"))

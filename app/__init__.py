@@ -17,6 +17,7 @@ from config import INSTANCE_DIR, Config
 from .extensions import csrf, db, migrate
 from .models.actor import set_door
 from .models.history import Door
+from .services import rate_limit_storage  # noqa: F401  (registers the shared sqlite:// limits storage)
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
@@ -29,6 +30,11 @@ def create_app(overrides: dict | None = None) -> Flask:
         app.config["APP_NAME"] = _l("Reservoir CRM")  # 蓄水池 CRM in Chinese
     if overrides:
         app.config.update(overrides)
+    if app.config.get("CRM_PROXY_COUNT"):
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        hops = app.config["CRM_PROXY_COUNT"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
     from . import models
 
@@ -36,6 +42,9 @@ def create_app(overrides: dict | None = None) -> Flask:
     from .services.history import install_history_hook
 
     install_history_hook()
+    from .services.activities import install_followup_hook
+
+    install_followup_hook()  # completing an activity records a follow-up, whatever the door
     db.init_app(app)
     migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True)
     csrf.init_app(app)
@@ -46,6 +55,9 @@ def create_app(overrides: dict | None = None) -> Flask:
         from . import navigation
 
         navigation.register(appbuilder)
+        from . import api
+
+        api.register(appbuilder)
         # REST endpoints authenticate with tokens, not cookies: CSRF tokens do not apply.
         for view in appbuilder.baseviews:
             if isinstance(view, BaseApi):
@@ -55,6 +67,19 @@ def create_app(overrides: dict | None = None) -> Flask:
     def _name_the_door() -> None:
         # history records which door a change came through; CLI jobs stay "system"
         set_door(Door.API if request.path.startswith("/api/") else Door.UI)
+
+    if app.config["CRM_SCHEDULER"]:
+        from .services.scheduler import start_in_background
+
+        # on the first request, so `flask crm …` commands never start a ticker
+        app.before_request(lambda: start_in_background(app))
+
+    from .services.events import install as install_events
+
+    install_events(app)  # events (webhooks, points) derived right after responses that wrote
+    from .views.rewards import install as install_points
+
+    install_points(app)  # the navbar's "my points and badge"
 
     from .cli import crm
 

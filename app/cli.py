@@ -30,6 +30,12 @@ def init_command() -> None:
         click.echo("This password is shown only once. Change it after logging in.")
     elif result.admin_created:
         click.echo(f"Created user '{ADMIN_USERNAME}' with the password from CRM_ADMIN_PASSWORD.")
+    from app.services.first_run import is_pending, open_first_run
+
+    if (open_first_run() if result.admin_created else is_pending()):
+        port = os.environ.get("CRM_PORT", "5000")
+        click.echo(f"Next: log in as '{ADMIN_USERNAME}' and finish the first-run setup (company, departments, "
+                   f"users, import) at http://127.0.0.1:{port}/first-run/")
 
 
 @crm.command("demo")
@@ -172,6 +178,36 @@ def handover_command(from_username: str, to_username: str | None, to_pool: bool)
     click.echo(f"Moved: {moved}. {from_username} is {'now' if report.deactivated else 'already'} inactive.")
 
 
+@crm.command("scheduler")
+@click.option("--once", is_flag=True, help="Run what is due now and exit (for cron).")
+@click.option("--job", default=None, help="Only this job.")
+@click.option("--force", is_flag=True, help="Run the job(s) now even if not due yet.")
+@with_appcontext
+def scheduler_command(once: bool, job: str | None, force: bool) -> None:
+    """Run scheduled jobs: pool reclaim and purge daily, event and webhook queues every minute."""
+    from app.services import scheduler
+
+    if not once:
+        click.echo("Jobs, their last run and next run (use --once to run what is due):")
+        for row in scheduler.status():
+            click.echo(f"  {row.name:<18} next {row.next_run_at:%Y-%m-%d %H:%M} UTC · "
+                       f"last {row.last_status or '-'} {row.last_message or ''}")
+        return
+    for run in scheduler.run_due(only=job, force=force):
+        click.echo(f"{run.job}: {run.status} {run.message}")
+
+
+@crm.command("webhooks-deliver")
+@click.option("--limit", default=100, show_default=True, help="Most deliveries to attempt.")
+@with_appcontext
+def webhooks_deliver_command(limit: int) -> None:
+    """Derive new events from history, then send the webhook deliveries that are due."""
+    from app.services.events import process_new_history
+    from app.services.webhooks import deliver_due
+
+    click.echo(f"New events: {process_new_history()}. Deliveries attempted: {deliver_due(limit=limit)}.")
+
+
 @crm.command("pool-reclaim")
 @with_appcontext
 def pool_reclaim_command() -> None:
@@ -179,3 +215,20 @@ def pool_reclaim_command() -> None:
     from app.services.reclaim import reclaim
 
     click.echo(f"Reclaimed {reclaim()} accounts to the public pool.")
+
+
+@crm.command("forecast-snapshot")
+@with_appcontext
+def forecast_snapshot_command() -> None:
+    """Store this month's sales forecast 销售预测 so later months can compare it with what was won."""
+    from app.services.analytics.forecast import snapshot_job
+
+    click.echo(snapshot_job())
+
+
+from app.cli_transfer import register as _register_transfer  # noqa: E402  (crm import / crm export)
+
+_register_transfer(crm)
+from app.cli_migrate import register as _register_migrate  # noqa: E402  (crm migrate-db)
+
+_register_migrate(crm)

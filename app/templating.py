@@ -25,3 +25,15 @@ def register_template_helpers(app: Flask) -> None:
     def _locale():
         locale = get_locale()
         return {"crm_lang": locale.language if locale else "zh"}
+
+    @app.template_filter("crm_with_exact")
+    def crm_with_exact(args) -> str:
+        from urllib.parse import urlencode
+
+        return urlencode([*((k, v) for k, v in args.items(multi=True) if k != "exact"), ("exact", "1")])
+
+    @app.context_processor
+    def _ui_slots():
+        from . import ui_slots
+
+        return ui_slots.context()

@@ -44,7 +44,17 @@ OUT = ROOT / "bench" / "out"
 DB = DATA / "bench.sqlite"
 MANIFEST = DATA / "bench.json"  # size, generation time and the passwords of the bench database
 VENV_BIN = ROOT / ".venv" / "bin"
-TARGET_MS = 300.0
+TARGET_MS = 300.0  # the home page (issue 8); the other pages' targets are in `targets` below
+
+
+def targets(label: str) -> tuple[float, float]:
+    """(median, p95) targets in ms for a page, from the scale issue: lists 100 / 200, exact searches
+    100, name fragments 300, show pages 100, the home page 300, forms like show pages."""
+    if "fragment" in label:
+        return 300.0, 300.0
+    if label.startswith("home"):
+        return TARGET_MS, TARGET_MS
+    return 100.0, 200.0
 PAGE_SIZE = 25
 VIEWS = {"lead": "LeadView", "account": "AccountView", "contact": "ContactView",
          "opportunity": "OpportunityView", "activity": "ActivityView", "note": "NoteView"}
@@ -76,7 +86,9 @@ def ensure_database(leads: int, accounts: int, rebuild: bool) -> dict:
     manifest = json.loads(MANIFEST.read_text()) if MANIFEST.exists() else {}
     if (not rebuild and DB.exists() and manifest.get("leads") == leads
             and manifest.get("accounts") == accounts and table_count("lead") == leads):
-        print(f"Reusing {DB} ({leads:,} leads, {accounts:,} accounts).")
+        print(f"Reusing {DB} ({leads:,} leads, {accounts:,} accounts); applying new migrations.")
+        subprocess.run([str(VENV_BIN / "flask"), "--app", "run", "crm", "init"], cwd=ROOT,
+                       env=environment(manifest), check=True, capture_output=True)
         return manifest
     DATA.mkdir(parents=True, exist_ok=True)
     for path in DATA.glob("bench.sqlite*"):
@@ -215,14 +227,16 @@ def sample_values(conn: sqlite3.Connection) -> dict:
     """Real values to search for and real records to open, taken from the middle of the data."""
     one = lambda sql, *args: conn.execute(sql, args).fetchone()  # noqa: E731
     max_lead = one("SELECT max(id) FROM lead")[0]
-    mobile, email, person = one("SELECT mobile, email, person_name FROM lead WHERE id >= ? AND mobile"
-                                " IS NOT NULL AND email IS NOT NULL ORDER BY id LIMIT 1", max_lead // 2)
+    mobile, email, person, company = one(
+        "SELECT mobile, email, person_name, company_name FROM lead WHERE id >= ? AND mobile IS NOT NULL"
+        " AND email IS NOT NULL AND length(company_name) > 6 ORDER BY id LIMIT 1", max_lead // 2)
     account_id, account_name = one("SELECT a.id, a.name FROM account a WHERE a.id >= (SELECT max(id) / 2"
                                    " FROM account) AND EXISTS (SELECT 1 FROM contact c WHERE"
                                    " c.account_id = a.id) ORDER BY a.id LIMIT 1")
     return {
-        "mobile": mobile, "email": email, "person_prefix": person[:2],
-        "account_prefix": account_name[:3], "contact_mobile": one(
+        # fragments from inside the names (past the city a Chinese company name starts with)
+        "mobile": mobile, "email": email, "person": person, "company_fragment": company[2:4],
+        "account_prefix": account_name[:3], "account_fragment": account_name[2:5], "contact_mobile": one(
             "SELECT mobile FROM contact WHERE mobile IS NOT NULL ORDER BY id DESC LIMIT 1")[0],
         "ids": {
             "lead": one("SELECT id FROM lead WHERE status = 'converted' AND id >= ? ORDER BY id LIMIT 1",
@@ -279,11 +293,14 @@ def scoped_pages(sample: dict) -> list[Page]:
     return pages
 
 
-def search_floor(table: str, text: str, exact: tuple[str, ...], prefix: tuple[str, ...]) -> list:
-    """What the left panel's search box asks: equal to an exact column or starting a prefix one."""
-    ors = [f"{c} = ?" for c in exact] + [f"({c} >= ? AND {c} < ?)" for c in prefix]
+def search_floor(table: str, text: str, exact: tuple[str, ...], names: tuple[str, ...]) -> list:
+    """What the left panel's search box asks: equal to an exact column, or the name-fragment index
+    (app/models/search_index.py) for two characters or more."""
+    ors = [f"{c} = ?" for c in exact]
     args = tuple(text.lower() if c == "email" else text for c in exact)
-    args += tuple(v for _c in prefix for v in (text, text + "\U0010ffff"))
+    phrase = '"' + " ".join(text[i:i + 2] for i in range(len(text) - 1)).replace('"', '""') + '"'
+    ors.append(f"{table}.id IN (SELECT rowid FROM {table}_search WHERE {table}_search MATCH ?)")
+    args += ("{" + " ".join(names) + "} : " + phrase,)
     return floor(table, " OR ".join(ors), args)
 
 
@@ -291,12 +308,13 @@ def search_pages(sample: dict) -> list[Page]:
     q = urllib.parse.quote
     lead = ("mobile", "email"), ("person_name", "company_name")
     searches = [("lead", "mobile", sample["mobile"], *lead), ("lead", "e-mail", sample["email"], *lead),
-                ("lead", "name prefix", sample["person_prefix"], *lead),
-                ("account", "name prefix", sample["account_prefix"], ("phone",), ("name",)),
+                ("lead", "exact name", sample["person"], *lead),
+                ("lead", "name fragment", sample["company_fragment"], *lead),
+                ("account", "name fragment", sample["account_fragment"], ("phone",), ("name",)),
                 ("contact", "mobile", sample["contact_mobile"], ("mobile", "email"), ("name",))]
     return [Page(f"{table} search: {what} '{text}'", f"/{table}/list/?q={q(text)}",
-                 floor_sql=search_floor(table, text, exact, prefix))
-            for table, what, text, exact, prefix in searches]
+                 floor_sql=search_floor(table, text, exact, names))
+            for table, what, text, exact, names in searches]
 
 
 def record_pages(entity: str, sample: dict) -> list[Page]:
@@ -392,13 +410,16 @@ def machine() -> str:
 
 def report(results: list[dict], manifest: dict, sample: dict, rss: dict, repeat: int,
            loads: tuple) -> str:
-    rows = ["| page | median ms | p95 ms | SQL floor ms | page / floor | status | result |",
-            "|---|---:|---:|---:|---:|---:|---|"]
+    rows = ["| page | median ms | p95 ms | target ms (median / p95) | SQL floor ms | page / floor | status | result |",
+            "|---|---:|---:|---:|---:|---:|---:|---|"]
     for r in results:
         floor_ms = f"{r['floor']:.2f}" if r["floor"] is not None else "—"
         ratio = f"{r['median'] / r['floor']:.0f}×" if r["floor"] else "—"
-        verdict = "PASS" if r["status"] == 200 and r["p95"] < TARGET_MS else "FAIL"
-        rows.append(f"| {r['label']} | {r['median']:.1f} | {r['p95']:.1f} | {floor_ms} | {ratio} |"
+        median_target, p95_target = targets(r["label"])
+        ok = r["status"] == 200 and r["median"] < median_target and r["p95"] < p95_target
+        verdict = "PASS" if ok else "FAIL"
+        rows.append(f"| {r['label']} | {r['median']:.1f} | {r['p95']:.1f} | {median_target:.0f} / {p95_target:.0f} |"
+                    f" {floor_ms} | {ratio} |"
                     f" {r['status']} | {verdict} |")
     passed = sum(row.endswith("PASS |") for row in rows)
     counts = ", ".join(f"{n:,} {t}" for t, n in sample["counts"].items())
@@ -416,7 +437,7 @@ def report(results: list[dict], manifest: dict, sample: dict, rss: dict, repeat:
         f" {manifest.get('generation_s', '?')} s wall, load average then"
         f" {' '.join(f'{x:.2f}' for x in manifest.get('generation_load', ()))}",
         f"- each page: 1 warm-up + {repeat} sequential requests, logged in; PASS = status 200 and"
-        f" p95 < {TARGET_MS:.0f} ms. SQL floor = the bare COUNT + page query via sqlite3, same file.",
+        " median and p95 under the page's targets. SQL floor = the bare COUNT + page query via sqlite3, same file.",
         f"- {passed} of {len(results)} pages pass.", "",
     ]
     return "\n".join(head + rows) + "\n"
@@ -428,8 +449,12 @@ def main() -> int:
     parser.add_argument("--accounts", type=int, default=200_000)
     parser.add_argument("--repeat", type=int, default=15)
     parser.add_argument("--rebuild", action="store_true", help="regenerate the database")
+    parser.add_argument("--build-only", action="store_true",
+                        help="build (or migrate) the database for the other bench scripts, then stop")
     args = parser.parse_args()
     manifest = ensure_database(args.leads, args.accounts, args.rebuild)
+    if args.build_only:
+        return 0
     env = environment(manifest)
     port = free_port()
     load_before = os.getloadavg()

@@ -29,6 +29,7 @@ KEPT_TABLES = {
     "alembic_version", "ab_permission", "ab_view_menu", "ab_permission_view", "ab_role",
     "ab_permission_view_role", "role_data_scope", "stage", "lead_source", "lost_reason",
     "ab_user", "ab_user_role", "department", "pool_settings",
+    "analytics_rollup_state",  # which UTC offset the analytics summaries use (migration 0019)
 }
 ROLE_USERS = {spec.name: spec.name.lower().replace(" ", "_") for spec in ROLES}
 
@@ -59,7 +60,7 @@ def app(tmp_path_factory):
         _reset_postgres(url)
     # rate limits get their own app in tests/security; here every test logs in afresh
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "TESTING": True, "SERVER_NAME": "localhost",
-                      "RATELIMIT_ENABLED": False})
+                      "RATELIMIT_ENABLED": False, "CRM_SCHEDULER": False})
     with app.app_context():
         initialise(PASSWORD)
         _build_org()
@@ -110,6 +111,10 @@ def _clean_tables(app):
         db.session.execute(delete(Department).where(Department.id.not_in(baseline_depts)))
         db.session.execute(update(PoolSettings).values(**DEFAULT_POOL_SETTINGS))
         db.session.commit()
+        # custom fields create expression indexes at run time; their definitions went with the rows
+        from app.services import custom_fields
+
+        custom_fields.forget_indexes()
         db.session.remove()
 
 

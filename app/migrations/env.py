@@ -97,9 +97,13 @@ def run_migrations_online():
             # a table that other rows point to fails. Check the keys once at the end instead.
             connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
             connection.commit()  # end SQLAlchemy's autobegun transaction: Alembic must own its own
+        from app.models.search_index import is_search_index
+
         context.configure(
             connection=connection,
             target_metadata=get_metadata(),
+            # the search index's virtual tables and expression indexes are the migrations' own
+            include_name=lambda name, type_, parent: not is_search_index(name),
             **conf_args
         )
 

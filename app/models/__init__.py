@@ -2,7 +2,12 @@
 
 from .account import Account
 from .activity import PARENTS, Activity, Note
+from .analytics import ForecastSnapshot, SavedChart  # noqa: F401
+from .analytics_rollup import ActivityDay, BulkWrite, LeadMonth, RollupState  # noqa: F401
+from .api_key import ApiKey  # noqa: F401
+from .capture import CapturePreference  # noqa: F401
 from .contact import Contact
+from .custom_field import CustomField, FieldKind  # noqa: F401
 from .department import Department
 from .enums import (
     AccountLevel,
@@ -14,15 +19,36 @@ from .enums import (
     Rating,
     UnqualifiedReason,
 )
+from .event import CrmEvent, EventCursor, EventKind  # noqa: F401
 from .history import Door, History, HistoryAction
+from .home import ActivityReminder, FollowUp, HomeLayout, RecentView, RoleHomeLayout  # noqa: F401
 from .lead import Lead
 from .lookup import LeadSource, LostReason, Stage
 from .mixins import install_soft_delete_filter, utcnow
 from .opportunity import Opportunity
 from .pool import HoldingCap, PoolEntity, PoolSettings
+from .reward import Badge, PointEntry, PointRule  # noqa: F401
 from .role_scope import DataScope, RoleDataScope, ScopedEntity
+from .saved_view import SavedView, SavedViewDefault, Sharing  # noqa: F401
+from .scheduled_job import ScheduledJob
+from .setting import CompanySettings  # noqa: F401
 from .tag import Tag, account_tag, lead_tag
+from .target import SalesTarget  # noqa: F401
+from .ticket import (  # noqa: F401
+    InquiryRule,
+    MessageKind,
+    Ticket,
+    TicketAssignmentRule,
+    TicketCategory,
+    TicketMessage,
+    TicketOrigin,
+    TicketPriority,
+    TicketSla,
+    TicketStatus,
+)
+from .transfer import ExportLog, ImportBatch, ImportFailure, ImportRecord, ImportStatus  # noqa: F401
 from .user import CrmUser
+from .webhook import DeliveryStatus, WebhookDelivery, WebhookEndpoint  # noqa: F401
 
 __all__ = [
     "PARENTS",
@@ -51,6 +77,7 @@ __all__ = [
     "PoolSettings",
     "Rating",
     "RoleDataScope",
+    "ScheduledJob",
     "ScopedEntity",
     "Stage",
     "Tag",

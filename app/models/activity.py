@@ -8,8 +8,9 @@ from flask_appbuilder.models.sqla import Model
 from sqlalchemy import CheckConstraint, DateTime, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 
+from .analytics_rollup import analytics_indexes
 from .enums import ActivityType
-from .mixins import OwnedMixin, RecordMixin, owner_index
+from .mixins import OwnedMixin, RecordMixin, owner_index, utcnow
 
 PARENTS = ("lead", "account", "contact", "opportunity")
 _EXACTLY_ONE_PARENT = (
@@ -57,11 +58,14 @@ class Activity(AttachedMixin, OwnedMixin, RecordMixin, Model):
     __tablename__ = "activity"
     __table_args__ = (
         CheckConstraint(_EXACTLY_ONE_PARENT, name="ck_activity_one_parent"),
-        # "my open tasks by due time" is the inbox query
-        Index("ix_activity_owner_done_due", "owner_id", "done_at", "due_at"),
+        # "my open tasks by due time" (the inbox, the home page's tasks) and "my due reminders" (the bell),
+        # counted from the index alone (migration 0023)
+        Index("ix_activity_owner_open_due", "owner_id", "done_at", "deleted_at", "due_at"),
+        Index("ix_activity_owner_open_remind", "owner_id", "done_at", "deleted_at", "remind_at"),
         owner_index("activity"),
         # the default list order: live rows by due time, without sorting a million rows
         Index("ix_activity_live_due", "deleted_at", "due_at"),
+        *analytics_indexes("activity"),  # analytics charts (issue 9)
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -87,6 +91,15 @@ class Activity(AttachedMixin, OwnedMixin, RecordMixin, Model):
     @property
     def is_done(self) -> bool:
         return self.done_at is not None
+
+    @property
+    def due_status(self) -> str:
+        """done, overdue (open and past its due time) or open — highlighted on lists and home."""
+        if self.done_at is not None:
+            return "done"
+        if self.due_at is not None and self.due_at < utcnow():
+            return "overdue"
+        return "open"
 
 
 class Note(AttachedMixin, RecordMixin, Model):

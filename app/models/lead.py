@@ -5,23 +5,25 @@ from __future__ import annotations
 import datetime as dt
 
 from flask_appbuilder.models.sqla import Model
-from sqlalchemy import DateTime, ForeignKey, Index, String, Text
+from sqlalchemy import JSON, DateTime, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from .analytics_rollup import analytics_indexes
 from .enums import Channel, LeadStatus, Rating
-from .mixins import OwnedMixin, RecordMixin, owner_index
+from .mixins import MatchKeysMixin, OwnedMixin, RecordMixin, owner_index
 from .pool import PoolMixin
 from .tag import lead_tag
 
 
 # Leads and the records they convert into point at each other; `use_alter` lets PostgreSQL
 # create the tables first and the cross-links afterwards.
-class Lead(PoolMixin, OwnedMixin, RecordMixin, Model):
+class Lead(PoolMixin, OwnedMixin, MatchKeysMixin, RecordMixin, Model):
     __tablename__ = "lead"
     __table_args__ = (
         # the pool list and "my leads" both page through owner + newest first
         Index("ix_lead_owner_created", "owner_id", "created_at"),
         owner_index("lead"),
+        *analytics_indexes("lead"),  # analytics charts (issue 9)
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -50,6 +52,14 @@ class Lead(PoolMixin, OwnedMixin, RecordMixin, Model):
     city: Mapped[str | None] = mapped_column(String(50))
     address: Mapped[str | None] = mapped_column(String(255))
     description: Mapped[str | None] = mapped_column(Text)
+    # custom fields 自定义字段 {key: value} (app/services/custom_fields.py)
+    custom: Mapped[dict | None] = mapped_column(JSON(none_as_null=True))
+
+    MATCH_KEYS = {"mobile_key": ("mobile", "mobile"), "email_key": ("email", "email"),
+                  "company_key": ("company_name", "company")}
+    mobile_key: Mapped[str | None] = mapped_column(String(32), index=True)
+    email_key: Mapped[str | None] = mapped_column(String(254), index=True)
+    company_key: Mapped[str | None] = mapped_column(String(200), index=True)
 
     converted_account_id: Mapped[int | None] = mapped_column(
         ForeignKey("account.id", ondelete="SET NULL", use_alter=True, name="fk_lead_converted_account_id"), index=True

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import DateTime, ForeignKey, Index, Integer, event
+from sqlalchemy import DateTime, ForeignKey, Index, Integer, String, event
 from sqlalchemy.orm import (
     Mapped,
     ORMExecuteState,
@@ -112,8 +112,43 @@ class VersionedMixin:
         return {"version_id_col": cls.version}
 
 
-class RecordMixin(AuditMixin, SoftDeleteMixin, VersionedMixin):
+class ExternalIdMixin:
+    """The id another system (ERP, SCM, a spreadsheet) knows the record by; upserts match on it."""
+
+    @declared_attr
+    def external_id(cls) -> Mapped[str | None]:
+        return mapped_column(String(64), unique=True, index=True)
+
+
+class RecordMixin(AuditMixin, SoftDeleteMixin, VersionedMixin, ExternalIdMixin):
     """Everything a business record carries."""
+
+
+class MatchKeysMixin:
+    """Normalised copies of the fields duplicates are matched on (see app/services/normalise.py).
+
+    Each model lists `MATCH_KEYS = {key column: (source column, normaliser name)}`; the keys are
+    refreshed before every ORM insert and update, so lookups compare one indexed column.
+    Bulk loaders that bypass the ORM call `match_keys(model, row)` themselves.
+    """
+
+    MATCH_KEYS: dict[str, tuple[str, str]] = {}
+
+
+def match_keys(model, values: dict) -> dict:
+    """The key columns for a row given as a dict of source values."""
+    from app.services import normalise
+
+    return {key: getattr(normalise, fn)(values.get(source)) for key, (source, fn) in model.MATCH_KEYS.items()}
+
+
+@event.listens_for(MatchKeysMixin, "before_insert", propagate=True)
+@event.listens_for(MatchKeysMixin, "before_update", propagate=True)
+def _refresh_match_keys(_mapper, _connection, target) -> None:
+    from app.services import normalise
+
+    for key, (source, fn) in target.MATCH_KEYS.items():
+        setattr(target, key, getattr(normalise, fn)(getattr(target, source)))
 
 
 def _hide_deleted(state: ORMExecuteState) -> None:

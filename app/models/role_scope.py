@@ -41,6 +41,7 @@ class ScopedEntity(LabelledEnum):
     CONTACT = "contact"
     OPPORTUNITY = "opportunity"
     ACTIVITY = "activity"
+    TICKET = "ticket"
 
     @classmethod
     def _labels(cls):
@@ -51,6 +52,7 @@ class ScopedEntity(LabelledEnum):
             "contact": _l("Contacts"),
             "opportunity": _l("Opportunities"),
             "activity": _l("Activities"),
+            "ticket": _l("Tickets"),
         }
 
 

@@ -8,7 +8,7 @@ everyone who may use that screen. Notes and activities follow their parent recor
 from __future__ import annotations
 
 from flask import g, has_request_context
-from sqlalchemy import false, or_, select, true
+from sqlalchemy import exists, false, or_, select, true
 
 from app.extensions import db
 from app.models import (
@@ -23,6 +23,7 @@ from app.models import (
     Note,
     Opportunity,
     RoleDataScope,
+    Ticket,
 )
 
 ENTITY_OF = {Lead: "lead", Account: "account", Contact: "contact", Opportunity: "opportunity",
@@ -91,6 +92,8 @@ def visible(query, model, user):
 def visibility_clause(model, user):
     if user is None or not getattr(user, "is_authenticated", True):
         return false()
+    if model is Ticket:
+        return _ticket_clause(user)
     entity = ENTITY_OF.get(model)
     if entity is None:
         return _TRUE
@@ -109,10 +112,31 @@ def _follows_parents(model, user):
     clauses = []
     for name, clause in inner.items():
         fk = getattr(model, f"{name}_id")
-        if clause is _TRUE:
-            clauses.append(fk.is_not(None))
-        else:
-            clauses.append(fk.in_(select(PARENT_MODEL[name].id).where(clause)))
+        clauses.append(_reaches(fk, PARENT_MODEL[name], clause))
+    return or_(*clauses)
+
+
+def _reaches(fk, parent, clause):
+    """`fk` points at a `parent` row that `clause` lets the user see.
+
+    A correlated EXISTS, not `fk IN (SELECT id …)`: SQLite builds the IN list of every visible parent
+    first (a manager's 440,000 leads: 216 ms for the five notes of one account); EXISTS looks up only
+    the parents of the rows at hand."""
+    if clause is _TRUE:
+        return fk.is_not(None)
+    return exists(select(1).where(parent.id == fk, clause))
+
+
+def _ticket_clause(user):
+    """Tickets follow their account (or, without one, their contact) like notes follow parents;
+    a role whose ticket scope is "all" (Customer Service) sees every ticket, unmatched ones too."""
+    if scope_for(user, "ticket") is DataScope.ALL:
+        return _TRUE
+    clauses = []
+    for name, fk in (("account", Ticket.account_id), ("contact", Ticket.contact_id)):
+        clause = visibility_clause(PARENT_MODEL[name], user)
+        reach = _reaches(fk, PARENT_MODEL[name], clause)
+        clauses.append(reach if name == "account" else Ticket.account_id.is_(None) & reach)
     return or_(*clauses)
 
 

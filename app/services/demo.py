@@ -41,6 +41,8 @@ ORG = (
         ("rep_intl2", "Sales Rep", "Sophie", "Turner"), ("rep_intl3", "Sales Rep", "Daniel", "Brown"))),
     ("客服部", None, (
         ("service1", "Customer Service", "林", "晓燕"), ("service2", "Customer Service", "何", "文静"))),
+    # the ERP's sign-in for the REST API (an admin gives it an API key)
+    ("信息技术部", None, (("erp_sync", "Integration", "ERP", "同步"),)),
 )
 # how often each kind of seller owns a record, relative to the others
 OWNER_WEIGHT = {"Sales Rep": 6, "Sales Manager": 2, "Sales Director": 1}
@@ -189,6 +191,14 @@ def generate(size: DemoSize, password: str, seed: int = 42) -> dict[str, int]:
             if name == "opportunity" and not plan.forward_references:
                 _link_conversions(loader, plan)
     db.session.expire_all()
+    if loader.summaries_stale:
+        from app.services.analytics import rollup
+
+        rollup.rebuild()
+    if loader.last_won_stale:
+        from app.services import last_won
+
+        last_won.rebuild()
     return report
 
 

@@ -7,8 +7,12 @@ the ORM's defaults and events. Times are seconds after the plan's start (`Moment
 from __future__ import annotations
 
 import datetime as dt
+import functools
+
+from app.models import Account, Contact, Lead
 
 from . import demo_names as names
+from . import normalise
 from .demo_plan import (
     DAY,
     EN_SHARE,
@@ -29,6 +33,36 @@ from .demo_plan import (
     wechat_ids,
 )
 
+# -- match keys: what the ORM computes on insert, computed here column-wise ---------------------
+
+_company_key = functools.lru_cache(maxsize=300_000)(normalise.company)  # company names repeat a lot
+
+
+def _mobile_keys(values: list) -> list:
+    # most demo numbers are already 11 plain digits, which normalise to themselves
+    return [v if v is None or (len(v) == 11 and v.isascii() and v.isdigit() and not v.startswith("0086"))
+            else normalise.mobile(v) for v in values]
+
+
+def _email_keys(values: list) -> list:
+    return [normalise.email(v) if v is not None else None for v in values]
+
+
+def _company_keys(values: list) -> list:
+    return [_company_key(v) if v is not None else None for v in values]
+
+
+_KEYERS = {"mobile": _mobile_keys, "email": _email_keys, "company": _company_keys}
+
+
+def with_match_keys(model, columns: dict[str, list]) -> dict[str, list]:
+    """Add the model's normalised match keys (see MatchKeysMixin) to rows given column-wise."""
+    n = len(columns["id"])
+    for key, (source, fn) in model.MATCH_KEYS.items():
+        columns[key] = _KEYERS[fn](columns.get(source) or [None] * n)
+    return columns
+
+
 # -- accounts and contacts ---------------------------------------------------------------------
 
 def account_columns(plan: Plan, lo: int, hi: int) -> dict[str, list]:
@@ -43,7 +77,7 @@ def account_columns(plan: Plan, lo: int, hi: int) -> dict[str, list]:
     plan.account_name.extend(m[0] for m in made)
     owners, seconds = plan.owners["account"][lo:hi], plan.times["account"][lo:hi]
     phones = landlines(rng, places, 0.6)
-    return {
+    return with_match_keys(Account, {
         "id": list(range(first, first + n)), "name": [m[0] for m in made], "industry": industries,
         "level": rng.choices("ABCD", (10, 25, 40, 25), k=n),
         "source_id": maybe(rng, 0.8, [s for s, _ in rng.choices(plan.sources, k=n)]),
@@ -58,7 +92,7 @@ def account_columns(plan: Plan, lo: int, hi: int) -> dict[str, list]:
         "description": maybe(rng, 0.15, rng.choices(names.ACCOUNT_DESCRIPTIONS, k=n)),
         "owner_id": owners,
         **audit(owners, plan.moments(seconds)),
-    }
+    })
 
 
 def contact_columns(plan: Plan, lo: int, hi: int) -> dict[str, list]:
@@ -74,7 +108,7 @@ def contact_columns(plan: Plan, lo: int, hi: int) -> dict[str, list]:
     seconds = [min(account_time[a] + random_() * 20 * DAY, span) if a is not None else random_() * span
                for a in accounts]
     people = persons(rng, n)
-    return {
+    return with_match_keys(Contact, {
         "id": list(range(first, first + n)),
         "account_id": [plan.first_id["account"] + a if a is not None else None for a in accounts],
         "name": [p[0] for p in people], "title": titles(rng, people, 0.8),
@@ -86,7 +120,7 @@ def contact_columns(plan: Plan, lo: int, hi: int) -> dict[str, list]:
                      if random_() < 0.2 else None for _ in range(n)],
         "owner_id": owners,
         **audit(owners, plan.moments(seconds)),
-    }
+    })
 
 
 # -- leads -------------------------------------------------------------------------------------
@@ -142,7 +176,7 @@ def lead_columns(plan: Plan, lo: int, hi: int) -> dict[str, list]:
     random_ = rng.random
     updated = [c if c is not None else min(s + random_() * 10 * DAY, plan.span)
                for s, c in zip(seconds, conversion["converted_at"], strict=True)]
-    return {
+    return with_match_keys(Lead, {
         "id": list(range(first, first + n)),
         "person_name": [p[0] for p in people], "company_name": company_names,
         "title": titles(rng, people, 0.4),
@@ -160,7 +194,7 @@ def lead_columns(plan: Plan, lo: int, hi: int) -> dict[str, list]:
         "description": maybe(rng, 0.15, rng.choices(names.LEAD_DESCRIPTIONS, k=n)),
         **conversion, "owner_id": owners,
         **audit(owners, plan.moments(seconds), plan.moments(updated)),
-    }
+    })
 
 
 # -- opportunities -----------------------------------------------------------------------------

@@ -1,6 +1,6 @@
 """Handover 离职交接: everything a departing user owns moves on in one transaction.
 
-Leads, accounts, contacts, open opportunities and open activities go to the receiver (a user,
+Leads, accounts, contacts, open opportunities, open activities and open tickets go to the receiver (a user,
 or the pool when the receiver is None); the departing user is then deactivated, which ends their
 sessions and API tokens at once (FAB loads only active users). Running it twice does no harm.
 """
@@ -13,7 +13,8 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from app.extensions import db
-from app.models import Account, Activity, Contact, CrmUser, HistoryAction, Lead, Opportunity, Stage
+from app.models import Account, Activity, Contact, CrmUser, HistoryAction, Lead, Opportunity, Stage, Ticket
+from app.models.ticket import OPEN_STATUSES
 
 from .errors import CrmError
 from .history import label_change
@@ -35,6 +36,8 @@ def _owned(departing_id: int):
         "opportunity": select(Opportunity).where(Opportunity.owner_id == departing_id,
                                                  Opportunity.stage_id.in_(open_stages)),
         "activity": select(Activity).where(Activity.owner_id == departing_id, Activity.done_at.is_(None)),
+        # a service user's open tickets 工单 go to the successor (or back to the unassigned queue)
+        "ticket": select(Ticket).where(Ticket.owner_id == departing_id, Ticket.status.in_(OPEN_STATUSES)),
     }
 
 

@@ -13,16 +13,17 @@ from decimal import Decimal
 from sqlalchemy import event, insert, inspect
 from sqlalchemy.orm import Session
 
-from app.models import Account, Activity, Contact, Lead, Opportunity
+from app.models import Account, Activity, Contact, Lead, Opportunity, Ticket
 from app.models.actor import current_door, current_user_id
 from app.models.history import History, HistoryAction
 from app.models.mixins import utcnow
 
 AUDITED = {Lead: "lead", Account: "account", Contact: "contact", Opportunity: "opportunity",
-           Activity: "activity"}
+           Activity: "activity", Ticket: "ticket"}
 # bookkeeping columns whose change is implied by the history row itself
 NOT_RECORDED = {"id", "created_at", "updated_at", "created_by_id", "updated_by_id", "version",
-                "deleted_by_id"}
+                "deleted_by_id", "mobile_key", "email_key", "company_key", "name_key", "phone_key",
+                "access_token_hash"}  # a ticket's private-link hash: a secret, never copied
 
 
 def label_change(record, action: HistoryAction, note: str | None = None) -> None:
@@ -63,6 +64,21 @@ def _record(session: Session, _flush_context) -> None:
         session.connection().execute(insert(History.__table__), rows)
 
 
+def record_bulk(connection, entity: str, entries, action: HistoryAction, note: str | None = None) -> None:
+    """History for rows written by Core bulk statements (imports, undo), which no flush sees.
+
+    `entries` are (record id, changes) pairs; door and actor come from `acting_as` as for the hook.
+    """
+    from app.services.fast_insert import insert_columns
+
+    entries = list(entries)
+    n = len(entries)
+    insert_columns(connection, History.__table__, {
+        "entity": [entity] * n, "record_id": [rid for rid, _c in entries], "action": [action.value] * n,
+        "door": [current_door()] * n, "actor_id": [current_user_id()] * n, "at": [utcnow()] * n,
+        "changes": [changes for _rid, changes in entries], "note": [note] * n})
+
+
 def _row(obj, action: HistoryAction, changes: dict, note: str | None = None) -> dict:
     label = obj.__dict__.pop("_history_label", None)
     if label is not None:
@@ -89,11 +105,16 @@ def _action_for(changes: dict) -> HistoryAction:
 
 def _snapshot(obj) -> dict:
     state = inspect(obj)
-    return {
+    out = {
         attr.key: [None, _plain(getattr(obj, attr.key))]
         for attr in state.mapper.column_attrs
-        if attr.key not in NOT_RECORDED and getattr(obj, attr.key) is not None
+        if attr.key not in NOT_RECORDED and attr.key != "custom" and getattr(obj, attr.key) is not None
     }
+    if getattr(obj, "custom", None):  # custom fields 自定义字段, one entry per field
+        from app.services.custom_fields.values import history_changes
+
+        out.update(history_changes(None, obj.custom))
+    return out
 
 
 def _changes(obj) -> dict:
@@ -106,7 +127,11 @@ def _changes(obj) -> dict:
         if hist.has_changes():
             old = hist.deleted[0] if hist.deleted else None
             new = hist.added[0] if hist.added else None
-            if old != new:
+            if attr.key == "custom":  # custom fields 自定义字段: one entry per field, not the whole JSON
+                from app.services.custom_fields.values import history_changes
+
+                out.update(history_changes(old, new))
+            elif old != new:
                 out[attr.key] = [_plain(old), _plain(new)]
     for rel in state.mapper.relationships:
         if rel.secondary is None:

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from app.models import Account, Activity, Contact, Lead, Note, Opportunity, utcnow
+from app.models import Account, Activity, Contact, Lead, Note, Opportunity, Ticket, utcnow
 from app.models.actor import current_user_id
 from app.security.scope import visibility_clause
 
@@ -28,9 +28,10 @@ CHILDREN = {
     Lead: [(Activity, "lead_id"), (Note, "lead_id")],
     Activity: [],
     Note: [],
+    Ticket: [],  # its conversation stays with it; destroying the ticket erases it (ORM cascade)
 }
 BIN_ENTITIES = {"lead": Lead, "account": Account, "contact": Contact, "opportunity": Opportunity,
-                "activity": Activity, "note": Note}
+                "activity": Activity, "note": Note, "ticket": Ticket}
 ENTITY_OF = {model: name for name, model in BIN_ENTITIES.items()}
 # the links that must be alive before a child can come back on its own
 PARENT_LINKS = {
@@ -59,6 +60,36 @@ def soft_delete(session: Session, records, commit: bool = True) -> int:
         session.rollback()
         raise
     return count
+
+
+def soft_delete_ids(session: Session, model, ids: list[int], chunk: int = 1000) -> dict:
+    """Set-based soft delete for bulk actions: the live records `ids` (already read through the
+    data scope by the caller) and their live children get one stamp, as `soft_delete` does one by
+    one. No commit. Returns {model: {id: stamp}} of every row it deleted, for the caller's history."""
+    from sqlalchemy import update
+
+    stamp, actor = utcnow(), current_user_id()
+    deleted: dict = {}
+    frontier = {model: list(dict.fromkeys(ids))}
+    while frontier:
+        children: dict = {}
+        for current, pks in frontier.items():
+            done = deleted.setdefault(current, {})
+            table = current.__table__
+            pks = [pk for pk in pks if pk not in done]
+            for start in range(0, len(pks), chunk):
+                part = pks[start:start + chunk]
+                session.execute(
+                    update(table).where(table.c.id.in_(part), table.c.deleted_at.is_(None))
+                    .values(deleted_at=stamp, deleted_by_id=actor, updated_at=stamp, updated_by_id=actor,
+                            version=table.c.version + 1))
+                done.update(dict.fromkeys(part, stamp))
+                for child, fk in CHILDREN[current]:
+                    kids = child.__table__
+                    children.setdefault(child, []).extend(session.execute(
+                        select(kids.c.id).where(kids.c[fk].in_(part), kids.c.deleted_at.is_(None))).scalars())
+        frontier = {m: pks for m, pks in children.items() if pks}
+    return deleted
 
 
 def _mark(session: Session, record, stamp: dt.datetime, actor: int | None) -> None:
@@ -131,7 +162,7 @@ def purge(session: Session, older_than_days: int) -> dict[str, int]:
     counts = dict.fromkeys(BIN_ENTITIES, 0)
     try:
         # parents first: erasing a parent takes its children (deleted with it) along
-        for name in ("account", "lead", "opportunity", "contact", "activity", "note"):
+        for name in ("account", "lead", "opportunity", "contact", "activity", "note", "ticket"):
             model = BIN_ENTITIES[name]
             ids = session.scalars(
                 select(model.id).where(model.deleted_at < cutoff).execution_options(**DELETED)

@@ -16,6 +16,7 @@ from app.security.roles import ROLES
 
 from .pool import ensure_settings as ensure_pool_settings
 from .reference_data import seed_reference_data
+from .tickets import seed_ticket_defaults
 
 ADMIN_USERNAME = "admin"
 
@@ -35,6 +36,7 @@ def initialise(admin_password: str | None = None) -> InitResult:
         db.session.execute(text("PRAGMA optimize"))
     sync_roles()
     reference = seed_reference_data()
+    seed_ticket_defaults()
     ensure_pool_settings()
     created, shown = ensure_admin(admin_password)
     return InitResult(created, shown, reference)

@@ -10,6 +10,7 @@ from app.services.reclaim import warning_clause
 from .activity import ActivityView, NoteView
 from .base import CrmModelView
 from .contact import ContactView
+from .duplicates import DuplicateCheckMixin
 from .interface import CrmInterface
 from .lead import source_choices, tag_facet
 from .opportunity import OpportunityView
@@ -21,9 +22,10 @@ ACCOUNT_FIELDS = ["name", "industry", "level", "source", "phone", "website", "pr
                   "address", "next_followup_at", "tags", "description"]
 
 
-class AccountView(PoolActionsMixin, CrmModelView):
+class AccountView(DuplicateCheckMixin, PoolActionsMixin, CrmModelView):
     route_base = "/account"
     pool_entity = "account"
+    duplicate_entity = "account"
     related_views = [ContactView, OpportunityView, ActivityView, NoteView]  # the 360° view: everything about this record on one page
     datamodel = CrmInterface(Account, eager=("owner",))
     list_title = _l("Accounts")

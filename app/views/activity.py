@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
+from markupsafe import Markup
 
 from app.models import Account, Activity, ActivityType, Contact, Lead, Note, Opportunity, utcnow
 
@@ -25,6 +26,15 @@ def _overdue(model, user):
     return (model.done_at.is_(None)) & (model.due_at < utcnow())
 
 
+def due_badge(status: str):
+    """Overdue activities stand out in red on the list; done ones are marked done."""
+    if status == "overdue":
+        return Markup('<span class="label label-danger">{}</span>').format(_l("Overdue"))
+    if status == "done":
+        return Markup('<span class="label label-success">{}</span>').format(_l("Done"))
+    return ""
+
+
 class ActivityView(CrmModelView):
     route_base = "/activity"
     datamodel = CrmInterface(Activity, eager=("owner", *PARENT_EAGER))
@@ -34,7 +44,9 @@ class ActivityView(CrmModelView):
     edit_title = _l("Edit activity")
     base_order = ("due_at", "desc")
 
-    list_columns = ["type", "subject", "parent", "due_at", "done_at", "owner"]
+    list_columns = ["type", "subject", "parent", "due_at", "due_status", "done_at", "owner"]
+    label_columns = {"due_status": _l("Status")}
+    formatters_columns = {"due_status": due_badge}
     order_columns = ["subject", "due_at", "done_at"]
     search_columns = ["subject", "due_at", "done_at"]
     add_columns = ACTIVITY_FIELDS

@@ -6,11 +6,14 @@ supplies *how*, so the entity views hold no copy-pasted machinery.
 
 from __future__ import annotations
 
-from flask import abort, flash, g, redirect, request
+import re
+
+from flask import abort, current_app, flash, g, redirect, request
 from flask_appbuilder import ModelView, expose
 from flask_appbuilder.fields import QuerySelectField
 from flask_babel import format_date, format_datetime, format_decimal
 from flask_babel import lazy_gettext as _l
+from markupsafe import Markup
 from sqlalchemy import Date, DateTime, Numeric
 from werkzeug.exceptions import NotFound
 from wtforms.fields import HiddenField
@@ -23,9 +26,13 @@ from app.security.current import current_actor
 from app.services.history import AUDITED, timeline
 from app.services.records import assign_creator_as_owner, blank_to_none
 
+from .bulk import ACTIONS as BULK_ACTIONS
+from .bulk import FILTER_TWINS, BulkActionsMixin
+from .custom_form import CustomFieldsMixin
 from .fields import CodeSelectField, RemoteSelectField
 from .labels import COLUMN_LABELS
 from .panel import ALL, Panel, ScopeFilter, make_panel_filter
+from .saved_views import SavedViewsMixin
 from .validators import SameVersion
 
 
@@ -53,7 +60,21 @@ def typed_formatters(model) -> dict:
             out[column.key] = lambda v: format_date(v, "medium") if v else ""
         elif isinstance(column.type, Numeric):
             out[column.key] = lambda v: format_decimal(v, format="#,##0.00") if v is not None else ""
+    for key in ("mobile", "phone"):  # a tap on a phone calls, a click on a desktop opens the softphone
+        if key in out:
+            out[key] = tel_link
+    if "email" in out:
+        out["email"] = mailto_link
     return out
+
+
+def tel_link(value):
+    digits = re.sub(r"[^\d+]", "", value or "")
+    return Markup('<a href="tel:{}">{}</a>').format(digits, value) if digits else plain(value)
+
+
+def mailto_link(value):
+    return Markup('<a href="mailto:{}">{}</a>').format(value, value) if value and "@" in value else plain(value)
 
 
 class ReadableFormsMixin:
@@ -75,7 +96,7 @@ class ReadableFormsMixin:
                     field.kwargs["blank_text"] = "—"
 
 
-class CrmModelView(ReadableFormsMixin, ModelView):
+class CrmModelView(CustomFieldsMixin, SavedViewsMixin, BulkActionsMixin, ReadableFormsMixin, ModelView):
     list_template = "crm/list.html"
     show_template = "crm/show.html"
     base_order = ("id", "desc")
@@ -170,9 +191,16 @@ class CrmModelView(ReadableFormsMixin, ModelView):
             flash(str(_l("You do not have permission to do this.")), "danger")
             return redirect(self.get_redirect())
         ids = [int(raw) for raw in raw_ids if str(raw).isdigit()]
+        if request.form.get("selection") == "filter":  # "all N records matching this filter"
+            name = FILTER_TWINS.get(name, name)
+            if name not in BULK_ACTIONS or name not in self.actions:
+                flash(str(_l("This action works on the records ticked on this page only.")), "warning")
+                return redirect(self.get_redirect())
+            return self.actions[name].func(None)  # the bulk form re-applies the list's filter
         return action.func(ids)
 
     def prefill_form(self, form, pk):
+        super().prefill_form(form, pk)  # custom fields (app/views/custom_form.py)
         if hasattr(form, "expected_version"):
             item = self.datamodel.get(pk, self._base_filters)
             form.expected_version.data = item.version if item is not None else None
@@ -183,11 +211,23 @@ class CrmModelView(ReadableFormsMixin, ModelView):
         return g.get("crm_save_error") or _l("The record could not be saved.")
 
     # -- what the templates need ----------------------------------------------------------
+    def _get_list_widget(self, filters, **kwargs):
+        # lists count up to CRM_LIST_COUNT_CAP rows unless the user asks for the exact number
+        if request.args.get("exact") != "1":
+            g.crm_count_cap = current_app.config.get("CRM_LIST_COUNT_CAP")
+        try:
+            return super()._get_list_widget(filters, **kwargs)
+        finally:
+            g.pop("crm_count_cap", None)
+
     def render_template(self, template, **kwargs):
         kwargs.setdefault("panel", self.panel)
         kwargs.setdefault("panel_args", request.args)
         kwargs.setdefault("list_url", self.get_list_url())
         kwargs.setdefault("modelview_name", self.__class__.__name__)
+        kwargs.setdefault("history_entity", self.history_entity)
+        if template == self.list_template:  # custom-field facets and columns, saved views 场景
+            kwargs = {**self.custom_list_context(), **self.saved_views_context(), **kwargs}
         if template == self.show_template and "pk" in kwargs and self.history_entity:
             # FAB only renders a show page for a record in scope, so its history may be shown
             from .history import describe
@@ -195,6 +235,9 @@ class CrmModelView(ReadableFormsMixin, ModelView):
             # the pk comes from the URL as text; PostgreSQL will not compare it with an integer
             kwargs["history"] = [(entry, describe(entry, self))
                                  for entry in timeline(self.history_entity, int(kwargs["pk"]))]
+            from app.services.recent import record_view  # 最近访问: one cheap upsert
+
+            record_view(current_actor(), self.history_entity, int(kwargs["pk"]))
         return super().render_template(template, **kwargs)
 
     def get_list_url(self) -> str:

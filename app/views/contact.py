@@ -8,6 +8,7 @@ from app.models import Account, Contact
 
 from .activity import ActivityView, NoteView
 from .base import CrmModelView
+from .duplicates import DuplicateCheckMixin
 from .interface import CrmInterface
 from .panel import ALL, MINE, Panel, QuickFilter
 from .validators import Email, Phone
@@ -16,8 +17,9 @@ CONTACT_FIELDS = ["name", "account", "title", "mobile", "phone", "email", "wecha
                   "birthday"]
 
 
-class ContactView(CrmModelView):
+class ContactView(DuplicateCheckMixin, CrmModelView):
     route_base = "/contact"
+    duplicate_entity = "contact"
     related_views = [ActivityView, NoteView]  # the 360° view: everything about this record on one page
     datamodel = CrmInterface(Contact, eager=("owner", "account"))
     list_title = _l("Contacts")

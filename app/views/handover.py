@@ -35,6 +35,10 @@ class HandoverView(BaseView):
                 moved = sum(report.moved.values())
                 flash(str(_l("Handover done: %(count)s records moved; the user is deactivated.",
                              count=moved)), "success")
+                if report.moved.get("ticket"):  # tickets 工单: say where the open ones went
+                    taker = db.session.get(CrmUser, int(receiver)) if receiver.isdigit() else None
+                    flash(str(_l("%(count)s open tickets now belong to %(name)s.", count=report.moved["ticket"],
+                                 name=taker.display_name if taker else _l("nobody (unassigned queue)"))), "info")
                 return redirect(url_for(".form"))
         counts = preview(departing_id) if departing_id else None
         return self.render_template("crm/handover.html", users=users, departing_id=departing_id,

@@ -42,6 +42,13 @@ def describe(entry: History, view) -> list[tuple[object, object, object]]:
     coded = getattr(view, "coded_fields", {})
     lines = []
     for key, (old, new) in (entry.changes or {}).items():
+        if key.startswith("custom."):  # custom fields: labelled, and hidden from roles without access
+            from app.services.custom_fields.values import describe_change
+
+            line = describe_change(entry.entity, key[7:], old, new)
+            if line is not None:
+                lines.append(line)
+            continue
         name = key[:-3] if key.endswith("_id") and key[:-3] in view.label_columns else key
         label = view.label_columns.get(name, COLUMN_LABELS.get(name, name))
         lines.append((label, _readable(key, old, fk_targets, coded), _readable(key, new, fk_targets, coded)))

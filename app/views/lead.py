@@ -20,10 +20,12 @@ from app.models import (
 
 from .activity import ActivityView, NoteView
 from .base import CrmModelView
+from .conversion import ConvertActionMixin
+from .duplicates import DuplicateCheckMixin
 from .interface import CrmInterface
 from .panel import ALL, MINE, POOL, Facet, Panel, column_facet
 from .pool import PoolActionsMixin
-from .validators import LEAD_NAME_RULE, LEAD_REACH_RULE, Email, Phone
+from .validators import LEAD_NAME_RULE, LEAD_REACH_RULE, Email, LeadOrigin, Phone
 
 
 def source_choices():
@@ -47,9 +49,10 @@ LEAD_FIELDS = [
 ]
 
 
-class LeadView(PoolActionsMixin, CrmModelView):
+class LeadView(DuplicateCheckMixin, ConvertActionMixin, PoolActionsMixin, CrmModelView):
     route_base = "/lead"
     pool_entity = "lead"
+    duplicate_entity = "lead"
     related_views = [ActivityView, NoteView]  # the 360° view: everything about this record on one page
     datamodel = CrmInterface(Lead, eager=("owner", "source"))
     list_title = _l("Leads")
@@ -93,6 +96,8 @@ class LeadView(PoolActionsMixin, CrmModelView):
         "mobile": [LEAD_REACH_RULE, Phone()],
         "phone": [Phone()],
         "email": [Email()],
+        "source": [LeadOrigin("source")],
+        "referrer_contact": [LeadOrigin("referrer_contact")],
     }
     description_columns = {
         "referrer_contact": _l("For referrals: the contact who recommended this lead."),

@@ -69,6 +69,13 @@ class OpportunityView(CrmModelView):
         super().pre_add(item)
         stamp_closing(item)
 
+    def _get_add_widget(self, form, exclude_cols=None, widgets=None):
+        if form.currency.data is None:  # a new opportunity starts in the company's currency (first-run page)
+            from app.services.first_run import default_currency
+
+            form.currency.data = default_currency()
+        return super()._get_add_widget(form, exclude_cols=exclude_cols, widgets=widgets)
+
     def pre_update(self, item):
         super().pre_update(item)
         stamp_closing(item)

@@ -15,7 +15,9 @@ from flask_babel import lazy_gettext as _l
 
 from app.security.current import current_actor
 from app.security.scope import visible
-from app.services.search import any_of, prefix_clause
+from app.services.analytics.drill import drill_clauses
+from app.services.custom_fields import filter_clauses as custom_filter_clauses
+from app.services.search import any_of, custom_text_clauses, name_search_clauses
 
 
 @dataclass(frozen=True)
@@ -38,7 +40,7 @@ class Panel:
     quick: tuple[QuickFilter, ...] = ()
     facets: tuple[Facet, ...] = ()
     exact: tuple[str, ...] = ()  # searched by equality (mobile, e-mail)
-    prefix: tuple[str, ...] = ()  # searched by prefix, which an index can answer
+    prefix: tuple[str, ...] = ()  # names: searched anywhere when indexed (search_index.py), else by prefix
     search_hint: object = ""
     lowercase: tuple[str, ...] = field(default=("email",))
 
@@ -66,10 +68,12 @@ def panel_clause(model, panel: Panel, user, args) -> list:
         ors = []
         for name in panel.exact:
             ors.append(getattr(model, name) == (text.lower() if name in panel.lowercase else text))
-        for name in panel.prefix:
-            ors.append(prefix_clause(getattr(model, name), text))
+        ors.extend(name_search_clauses(model, panel.prefix, text))
+        ors.extend(custom_text_clauses(model, user, text))  # searchable custom text fields 自定义字段
         if ors:
             clauses.append(any_of(model, ors))
+    clauses.extend(drill_clauses(model, user, args))  # a chart's bar opened as a list (a_* args)
+    clauses.extend(custom_filter_clauses(model, user, args))  # custom fields 自定义字段 (cf_* args)
     return clauses
 
 

@@ -46,13 +46,8 @@ class PoolActionsMixin:
         flash_outcome(pool.claim(self.pool_entity, ids, current_actor()), _l("Claimed"))
         return redirect(self.get_redirect())
 
-    @action("release", _l("Return to the pool"), None, "fa-undo")
-    def release(self, ids):
-        return redirect(url_for("PoolView.release", entity=self.pool_entity, ids=",".join(map(str, ids))))
-
-    @action("assign", _l("Assign"), None, "fa-user-plus")
-    def assign(self, ids):
-        return redirect(url_for("PoolView.assign", entity=self.pool_entity, ids=",".join(map(str, ids))))
+    # "Return to the pool" and "Assign" are bulk actions (app/views/bulk.py): they accept a whole
+    # filter, not only the ticked rows, and change ten thousand records at once.
 
 
 def assignable_users(user, entity: str) -> list[CrmUser]:

@@ -15,6 +15,7 @@ from app.services.errors import CrmError
 ENTITY_LABELS = {
     "lead": _l("Lead"), "account": _l("Account"), "contact": _l("Contact"),
     "opportunity": _l("Opportunity"), "activity": _l("Activity"), "note": _l("Note"),
+    "ticket": _l("Ticket"),
 }
 
 

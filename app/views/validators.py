@@ -97,3 +97,23 @@ class SameVersion:
                          details=details or "—")
             flash(str(message), "warning")
             raise StopValidation(message) from None
+
+
+class LeadOrigin:
+    """The source belongs to the chosen channel; only a referral names a referrer (渠道 / 来源)."""
+
+    def __init__(self, part: str = "source"):
+        self.part = part  # "source" or "referrer_contact": which field shows the message
+
+    def __call__(self, form, field):
+        from app.services.channels import origin_errors
+
+        channel = getattr(form, "channel", None)
+        if channel is None or not channel.data:
+            return
+        contact, account = (getattr(form, name, None) for name in ("referrer_contact", "referrer_account"))
+        errors = origin_errors(channel.data, form.source.data if hasattr(form, "source") else None,
+                               contact.data if contact is not None else None,
+                               account.data if account is not None else None)
+        if self.part in errors:
+            raise StopValidation(errors[self.part])

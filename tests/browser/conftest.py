@@ -66,6 +66,11 @@ def live_server(tmp_path_factory):
         "CRM_ADMIN_PASSWORD": ADMIN_PASSWORD,
         "FLASK_DEBUG": "0",
         "PYTHONUNBUFFERED": "1",
+        # every journey logs in from 127.0.0.1, often within one minute; the login limit has its own tests
+        "CRM_LOGIN_RATE_LIMIT": "1000 per minute",
+        # the daily jobs (summary check, planner statistics) would start with the server and hold the
+        # write lock while a journey expects its own writes' effects; they have their own tests
+        "CRM_SCHEDULER": "0",
     }
     env.pop("SECRET_KEY", None)
     init = subprocess.run(
@@ -80,7 +85,10 @@ def live_server(tmp_path_factory):
     # a small organisation with one user per role, so journeys can log in as a rep or a manager
     demo = subprocess.run(
         [str(FLASK), "--app", "run", "crm", "demo", "--leads", "120", "--accounts", "20"],
-        cwd=ROOT, env={**env, "CRM_DEMO_PASSWORD": DEMO_PASSWORD}, capture_output=True, text=True,
+        cwd=ROOT,
+        env={**env, "CRM_DEMO_PASSWORD": DEMO_PASSWORD},
+        capture_output=True,
+        text=True,
         timeout=300,
     )
     assert demo.returncode == 0, demo.stdout + demo.stderr
@@ -150,6 +158,21 @@ def page(chromium, live_server):
         yield page
     finally:
         context.close()
+
+
+def login(page, username: str, password: str = DEMO_PASSWORD, lang: str | None = None) -> None:
+    """Sign in through the login form and, with `lang`, switch the interface language; ends on the home page.
+
+    Fails here, naming the user, when the form does not let them in: a later step would only time out."""
+    if lang:  # before signing in, so no request of the home page is under way while the language changes
+        page.goto(f"/lang/{lang}")
+    page.goto("/login/")
+    page.fill("#username", username)
+    page.fill("#password", password)
+    page.click("input[type=submit], button[type=submit]")
+    page.wait_for_url(lambda url: "/login" not in url)
+    if lang:
+        page.goto("/")
 
 
 @pytest.fixture

@@ -5,17 +5,9 @@ import re
 
 import pytest
 
-from .conftest import DEMO_PASSWORD
+from .conftest import login
 
 pytestmark = pytest.mark.browser
-
-
-def _login(page, username):
-    page.goto("/login/")
-    page.fill("#username", username)
-    page.fill("#password", DEMO_PASSWORD)
-    page.click("input[type=submit], button[type=submit]")
-    page.wait_for_url(re.compile(r".*/$"))
 
 
 def _record_count(page) -> int:
@@ -32,7 +24,7 @@ def test_rep_and_manager_see_what_their_scope_allows(page, live_db, results_dir)
     console_errors = []
     page.on("console", lambda m: console_errors.append(m.text) if m.type == "error" else None)
     rep = _user_id(live_db, "rep_east1")
-    _login(page, "rep_east1")
+    login(page, "rep_east1")
     page.goto("/lead/list/")
     expected = live_db.execute(
         "SELECT count(*) FROM lead WHERE deleted_at IS NULL AND (owner_id = ? OR owner_id IS NULL)", (rep,)
@@ -41,7 +33,8 @@ def test_rep_and_manager_see_what_their_scope_allows(page, live_db, results_dir)
 
     # claim the newest pool lead through the list's bulk action
     pool_lead = live_db.execute(
-        "SELECT max(id) FROM lead WHERE owner_id IS NULL AND deleted_at IS NULL").fetchone()[0]
+        "SELECT max(id) FROM lead WHERE owner_id IS NULL AND deleted_at IS NULL"
+    ).fetchone()[0]
     page.goto("/lead/list/?qf=pool")
     page.check(f"input.action_check[value='{pool_lead}']")
     page.locator("button.dropdown-toggle", has_text=re.compile("Actions|操作")).click()
@@ -54,13 +47,14 @@ def test_rep_and_manager_see_what_their_scope_allows(page, live_db, results_dir)
     assert owner == rep
 
     colleague = _user_id(live_db, "rep_east2")
-    theirs = live_db.execute("SELECT id FROM lead WHERE owner_id = ? AND deleted_at IS NULL LIMIT 1",
-                             (colleague,)).fetchone()[0]
+    theirs = live_db.execute(
+        "SELECT id FROM lead WHERE owner_id = ? AND deleted_at IS NULL LIMIT 1", (colleague,)
+    ).fetchone()[0]
     assert page.goto(f"/lead/show/{theirs}").status == 404
     assert page.goto(f"/lead/edit/{theirs}").status == 404
 
     page.goto("/logout/")
-    _login(page, "manager_east")
+    login(page, "manager_east")
     page.goto("/lead/list/")
     east = live_db.execute(
         "SELECT count(*) FROM lead WHERE deleted_at IS NULL AND (owner_id IS NULL OR owner_id IN "

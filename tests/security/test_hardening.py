@@ -33,6 +33,15 @@ def test_session_cookie_flags(app_ctx, client):
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Expires=" in cookie
 
 
+def test_an_answer_that_changes_nothing_leaves_the_cookie_alone(app_ctx, login):
+    """Rewriting the cookie on every answer let a slow request undo a language switch made meanwhile."""
+    client = login("Admin")
+    client.get("/")
+    answer = client.get("/")
+    assert answer.status_code == 200
+    assert not [v for k, v in answer.headers.items() if k == "Set-Cookie" and v.startswith("session=")]
+
+
 def test_idle_session_ends(app_ctx, login):
     client = login("Admin")
     assert client.get("/lead/list/").status_code == 200
@@ -136,3 +145,55 @@ def test_login_rate_limits_on_html_and_api(limited_app):
     api_codes = [client.post("/api/v1/security/login", json={
         "username": "admin", "password": "wrong", "provider": "db"}).status_code for _ in range(4)]
     assert api_codes[-1] == 429 and 429 not in api_codes[:3]
+
+
+def test_oversized_requests_are_refused_before_reaching_a_view(app, app_ctx, users, login, monkeypatch):
+    """MAX_CONTENT_LENGTH caps every upload and form: 413, a page in the user's language, nothing saved."""
+    from sqlalchemy import func, select
+
+    from app.extensions import db
+    from app.models import Lead
+
+    monkeypatch.setitem(app.config, "MAX_CONTENT_LENGTH", 64 * 1024)
+    client = login("Sales Rep", lang="zh")
+    token = client.csrf("/lead/add")
+    before = db.session.scalar(select(func.count(Lead.id)))
+    response = client.post("/lead/add", data={"csrf_token": token, "person_name": "大文件",
+                                              "mobile": "13800000000", "description": "x" * 100_000})
+    assert response.status_code == 413
+    page = response.get_data(as_text=True)
+    assert "Traceback" not in page and "过大" in page
+    upload = client.post("/lead/add", data={"csrf_token": token, "file": (__import__("io").BytesIO(b"x" * 100_000), "a.csv")},
+                         content_type="multipart/form-data")
+    assert upload.status_code == 413
+    monkeypatch.setitem(app.config, "MAX_CONTENT_LENGTH", None)
+    token = client.post("/api/v1/security/login", json={"username": "sales_rep", "password": PASSWORD,
+                                                        "provider": "db"}).get_json()["access_token"]
+    monkeypatch.setitem(app.config, "MAX_CONTENT_LENGTH", 64 * 1024)
+    api = client.post("/api/v1/lead/", data=b'{"person_name": "' + b"x" * 100_000 + b'"}',
+                      content_type="application/json", headers={"Authorization": f"Bearer {token}"})
+    assert api.status_code == 413 and api.is_json
+    assert db.session.scalar(select(func.count(Lead.id))) == before
+
+
+@pytest.mark.parametrize("proxies", [0, 1])
+def test_login_limit_counts_the_client_behind_a_trusted_proxy_only(tmp_path, proxies):
+    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'proxy.sqlite'}", "TESTING": True,
+                      "RATELIMIT_ENABLED": True, "AUTH_RATE_LIMIT": "2 per minute",
+                      "RATELIMIT_STORAGE_URI": "memory://", "CRM_PROXY_COUNT": proxies})
+    with app.app_context():
+        initialise(PASSWORD)
+    client = CrmClient(app.test_client())
+
+    def attempt(forwarded_for: str) -> int:
+        token = client.csrf("/login/")
+        return client.post("/login/", data={"username": "admin", "password": "wrong", "csrf_token": token},
+                           headers={"X-Forwarded-For": forwarded_for}).status_code
+
+    assert [attempt("10.0.0.1") for _ in range(3)][-1] == 429
+    # behind one trusted proxy another client has its own allowance; without one the header is ignored,
+    # so a forged address does not escape the limit
+    assert (attempt("10.0.0.2") == 429) is (proxies == 0)
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()

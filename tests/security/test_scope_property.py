@@ -1,13 +1,17 @@
 """Property: for random organisations, roles, scopes and records, what each user reaches through
-every door (list query, single-record check, picker) equals a plain reference predicate."""
+every door (list query, single-record check, picker, export, REST API) equals a plain reference
+predicate."""
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import delete, select
 
 from app.extensions import db
-from app.models import CrmUser, DataScope, Department, Lead, Note, RoleDataScope
+from app.models import ApiKey, CrmUser, DataScope, Department, Lead, Note, RoleDataScope
 from app.security.scope import is_visible, visibility_clause
+from app.services.api_keys import create_key
+from app.services.export import ExportRequest
+from app.services.export import count as export_count
 from app.services.search import find_candidates
 
 SCOPES = list(DataScope)
@@ -44,8 +48,10 @@ def _build(world):
         db.session.flush()
         depts.append(dept)
     roles = []
+    read_api = sm.find_permission_view_menu("can_get", "LeadApi")
     for i, scope in enumerate(role_scopes):
         role = sm.add_role(f"prop-role-{i}")
+        sm.add_permission_role(role, read_api)  # to walk the REST door; scope decides the rest
         roles.append(role)
         db.session.add(RoleDataScope(role_id=role.id, entity="*", scope=scope.value))
         if lead_override[i] is not None:
@@ -108,6 +114,7 @@ def _reference(user, owner, world, users, depts):
 
 def _cleanup(users, leads, notes, depts, roles):
     db.session.rollback()
+    db.session.execute(delete(ApiKey).where(ApiKey.user_id.in_([u.id for u in users])))
     db.session.execute(delete(Note).where(Note.id.in_([n.id for n in notes])))
     db.session.execute(delete(Lead).where(Lead.id.in_([lead.id for lead in leads])))
     for user in users:
@@ -124,8 +131,9 @@ def _cleanup(users, leads, notes, depts, roles):
 
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(world=worlds())
-def test_every_door_equals_the_reference(app_ctx, world):
+def test_every_door_equals_the_reference(app, app_ctx, world):
     users, leads, notes, depts, roles = _build(world)
+    lead_ids = [lead.id for lead in leads]
     try:
         owners = {u.id: u for u in users}
         for user in users:
@@ -137,6 +145,14 @@ def test_every_door_equals_the_reference(app_ctx, world):
             assert {lead.id for lead in leads if is_visible(Lead, lead.id, user)} == expected
             picked = {row["id"] for row in find_candidates("lead", "prop-", user, 1000)}
             assert picked & {x.id for x in leads} == expected
+            request = ExportRequest(entity="lead", user=user, clauses=(Lead.__table__.c.id.in_(lead_ids),))
+            assert export_count(request) == len(expected)
+            api = app.test_client()
+            _key, plaintext = create_key(user.id, "property")
+            for lead_id in lead_ids:
+                with app.app_context():  # a request of its own, as in production
+                    status = api.get(f"/api/v1/lead/{lead_id}", headers={"X-API-Key": plaintext}).status_code
+                assert status == (200 if lead_id in expected else 404), (user.username, lead_id, status)
             note_ids = set(db.session.scalars(
                 select(Note.id).where(Note.id.in_([n.id for n in notes]), visibility_clause(Note, user))))
             assert note_ids == {n.id for n in notes if n.lead_id in expected}

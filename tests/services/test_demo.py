@@ -196,6 +196,39 @@ def test_big_loads_rebuild_every_index(app_ctx, monkeypatch):
     assert count(Lead) == 50
 
 
+def test_big_loads_fill_derived_data_in_bulk_and_keep_their_triggers(app_ctx, monkeypatch):
+    """A big load drops the per-row triggers of search pieces and analytics summaries, computes both once
+    afterwards, and puts the triggers back: later writes keep both current again."""
+    from app.services import last_won
+    from app.services.analytics import rollup
+
+    def triggers() -> list[str]:
+        return sorted(db.session.execute(text("SELECT name FROM sqlite_master WHERE type = 'trigger'")).scalars())
+
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("the deferred triggers are SQLite's")
+    before = triggers()
+    monkeypatch.setattr(demo_load, "DROP_INDEXES_FROM", 0)  # take the big-load path
+    generate(DemoSize(leads=60, accounts=10), password=PASSWORD)
+    assert triggers() == before
+    for entity in ("lead", "account", "contact", "opportunity"):
+        rows = db.session.scalar(text(f"SELECT count(*) FROM {entity}"))
+        assert db.session.scalar(text(f"SELECT count(*) FROM {entity}_search")) == rows > 0
+    name = db.session.scalar(text("SELECT company_name FROM lead ORDER BY id DESC LIMIT 1"))
+    found = db.session.scalars(text(
+        "SELECT rowid FROM lead_search WHERE lead_search MATCH :q"), {"q": f'company_name:"{name[1:3]}"'}).all()
+    assert found
+    differences = rollup.verify()
+    assert differences and not any(differences.values()), differences
+    assert last_won.check() == []  # account.last_won_at recomputed after the opportunities' load
+    assert db.session.scalar(text("SELECT count(*) FROM account WHERE last_won_at IS NOT NULL")) > 0
+    # the triggers are back: a new lead is counted and searchable at once
+    lead = db.session.scalar(select(Lead).order_by(Lead.id.desc()).limit(1))
+    lead.company_name = "甬江试验仪器有限公司"
+    db.session.commit()
+    assert db.session.scalar(text("SELECT count(*) FROM lead_search WHERE lead_search MATCH '\"试验\"'")) == 1
+
+
 def test_cli_generates_a_password_and_shows_it_once(app, monkeypatch):
     monkeypatch.delenv("CRM_DEMO_PASSWORD", raising=False)
     result = app.test_cli_runner().invoke(args=["crm", "demo", "--leads", "40", "--accounts", "8"])

@@ -18,10 +18,10 @@ def test_everything_open_moves_and_the_user_is_deactivated(app_ctx, users):
     won_opp = make_opportunity(account=account, owner=leaving, stage_id=stage(won=True).id)
     open_task = make_activity(owner=leaving, account_id=account.id)
     done_task = make_activity(owner=leaving, account_id=account.id, done_at=utcnow())
-    assert preview(leaving.id) == {"lead": 3, "account": 1, "contact": 0, "opportunity": 1, "activity": 1}
+    assert preview(leaving.id) == {"lead": 3, "account": 1, "contact": 0, "opportunity": 1, "activity": 1, "ticket": 0}
 
     report = handover(leaving.id, receiver.id)
-    assert report.moved == {"lead": 3, "account": 1, "contact": 0, "opportunity": 1, "activity": 1}
+    assert report.moved == {"lead": 3, "account": 1, "contact": 0, "opportunity": 1, "activity": 1, "ticket": 0}
     assert report.deactivated
     db.session.expire_all()
     assert all(db.session.get(Lead, lead.id).owner_id == receiver.id for lead in leads)

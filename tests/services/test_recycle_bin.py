@@ -85,7 +85,8 @@ def test_purge_removes_only_what_is_older_than_the_retention(account_tree, users
             row.deleted_at = old
     db.session.commit()
     counts = recycle_bin.purge(db.session, 60)
-    assert counts == {"note": 1, "activity": 2, "opportunity": 1, "contact": 1, "lead": 0, "account": 1}
+    assert counts == {"note": 1, "activity": 2, "opportunity": 1, "contact": 1, "lead": 0, "account": 1,
+                      "ticket": 0}
     assert _count(Activity, **DELETED) == 0
     assert _count(Account, **DELETED) == 1  # the fresh one stays
 

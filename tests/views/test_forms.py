@@ -231,7 +231,8 @@ def test_referrer_picker_refuses_a_contact_the_user_may_not_see(app_ctx, users, 
     assert count(Lead) == 0
     # the same form with a contact of their own is saved with that referrer
     response = submit(
-        client, "/lead/add", person_name="王小明", mobile="13912345678", referrer_contact=own.id
+        client, "/lead/add", person_name="王小明", mobile="13912345678", referrer_contact=own.id,
+        channel="referral",  # only a referral names its referrer
     )
     assert response.status_code == 302
     lead = db.session.scalar(select(Lead))

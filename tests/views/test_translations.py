@@ -138,6 +138,8 @@ LATIN_WORD = re.compile(r"[A-Za-z]{3,}")
 ALLOWED_WORDS = {
     "CRM",  # the product name is 蓄水池 CRM; "CRM" is the usual word in Chinese too
     "English",  # the language switch names the other language in that language
+    # file formats and the integration door keep their names in Chinese software (导出 CSV, API 密钥)
+    "API", "CSV", "Excel", "XLSX",
 }
 # Attributes whose text people see or hear (tooltips, placeholders, screen readers).
 VISIBLE_ATTRIBUTES = {"title", "placeholder", "aria-label", "alt", "data-placeholder"}

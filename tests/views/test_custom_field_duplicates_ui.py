@@ -1,0 +1,40 @@
+"""The duplicate warning on a custom field 自定义字段 marked for the check, through the lead form."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+
+from app.extensions import db
+from app.models import Lead
+from app.services import custom_fields as cf
+from tests.factories import make_lead
+from tests.services.test_custom_field_duplicates import tax_field, with_value
+
+
+@pytest.fixture(autouse=True)
+def _drop_custom_indexes(app):
+    yield
+    with app.app_context():
+        cf.forget_indexes()
+
+LEAD_FORM = {"person_name": "王伟", "company_name": "新公司", "channel": "online", "status": "new"}
+
+
+def test_the_add_form_warns_about_a_custom_field_match_then_saves_anyway(app_ctx, users, login):
+    tax_field()
+    rep = users["Sales Rep"]
+    existing = with_value(make_lead(owner=rep, person_name="老线索", mobile="13700000009"), tax_id="91330100ABC")
+    client = login("Sales Rep", lang="zh")
+    before = db.session.scalar(select(func.count(Lead.id)))
+    response = client.post_form("/lead/add", {**LEAD_FORM, "mobile": "13600000001", "cf_tax_id": "91330100abc"})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "这可能是重复的" in html and f"/lead/show/{existing.id}" in html and "税号" in html
+    assert db.session.scalar(select(func.count(Lead.id))) == before
+    saved = client.post_form("/lead/add", {**LEAD_FORM, "mobile": "13600000001", "cf_tax_id": "91330100abc",
+                                           "crm_save_anyway": "1"}, form_page="/lead/add")
+    assert saved.status_code == 302
+    other = client.post_form("/lead/add", {**LEAD_FORM, "company_name": "另一家公司", "mobile": "13600000002",
+                                           "cf_tax_id": "91330100DEF"})
+    assert other.status_code == 302  # no match: saved straight away
