@@ -77,6 +77,9 @@ class Config:
     CRM_SCHEDULER = _env_bool("CRM_SCHEDULER", True)
     CRM_SCHEDULER_DAILY_AT = os.environ.get("CRM_SCHEDULER_DAILY_AT", "02:30")  # local time
     CRM_SCHEDULER_TICK_SECONDS = int(os.environ.get("CRM_SCHEDULER_TICK_SECONDS", "60"))
+    # points and webhooks follow a write within moments (a background thread per process);
+    # off: they wait for the scheduler's minute
+    CRM_EVENTS_AFTER_REQUEST = _env_bool("CRM_EVENTS_AFTER_REQUEST", True)
 
     # --- Flask-AppBuilder -------------------------------------------------------------------
     APP_NAME = os.environ.get("CRM_APP_NAME", "Reservoir CRM")

@@ -58,9 +58,11 @@ def app(tmp_path_factory):
     url = _database_url(str(tmp_path_factory.mktemp("db")))
     if url.startswith("postgresql"):
         _reset_postgres(url)
-    # rate limits get their own app in tests/security; here every test logs in afresh
+    # rate limits get their own app in tests/security; here every test logs in afresh. Events are
+    # processed when a test says so: a background pass would write while the next test runs
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "TESTING": True, "SERVER_NAME": "localhost",
-                      "RATELIMIT_ENABLED": False, "CRM_SCHEDULER": False})
+                      "RATELIMIT_ENABLED": False, "CRM_SCHEDULER": False,
+                      "CRM_EVENTS_AFTER_REQUEST": False})
     with app.app_context():
         initialise(PASSWORD)
         _build_org()

@@ -20,7 +20,7 @@ the same code path for the screen, the API, imports and bulk actions, and never 
 Why after the commit rather than inside the writer's flush: rows inserted set-based (Core, no ORM
 objects) never reach a flush hook, and reading committed rows cannot record an event for a change
 that was rolled back. The price is a little latency, kept small by running the processor right
-after every request that wrote records (after the response is sent: `install`), and every minute
+after every request that wrote records (in a background thread: `install`), and every minute
 from the scheduler (`app.services.scheduler`) or `flask --app run crm webhooks-deliver`.
 
 The cursor only moves over a contiguous run of ids: on PostgreSQL a transaction may commit id 100
@@ -36,6 +36,8 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import os
+import threading
 import time
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -381,15 +383,60 @@ def _process_quietly(app, attempts: int = 3) -> None:
                 time.sleep(0.2 * attempt)
 
 
+class AfterRequestRunner:
+    """One background thread per process that processes events whenever a request wrote records.
+
+    Why a thread rather than `response.call_on_close`: Werkzeug's development server (`make run`,
+    `flask run`) skips `close()` when the browser resets the connection after a redirect, so points
+    and webhooks silently waited for the scheduler's minute. Requests only set an event; a burst of
+    writes becomes one pass, and no request ever waits for the processing."""
+
+    def __init__(self, app) -> None:
+        self.app = app
+        self._wanted = threading.Event()
+        self._idle = threading.Event()
+        self._idle.set()
+        self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+        self._pid: int | None = None
+
+    def poke(self) -> None:
+        with self._lock:
+            self._idle.clear()
+            self._wanted.set()
+            # a forked worker (gunicorn) inherits the object but not the thread
+            if self._thread is None or not self._thread.is_alive() or self._pid != os.getpid():
+                self._pid = os.getpid()
+                self._thread = threading.Thread(target=self._run, name="crm-events", daemon=True)
+                self._thread.start()
+
+    def wait_idle(self, timeout: float) -> bool:
+        """True once every pass asked for so far has finished (tests; a graceful shutdown)."""
+        return self._idle.wait(timeout)
+
+    def _run(self) -> None:
+        while True:
+            self._wanted.wait()
+            self._wanted.clear()
+            _process_quietly(self.app)
+            with self._lock:
+                if not self._wanted.is_set():
+                    self._idle.set()
+
+
 def install(app) -> None:
-    """Process events after each response whose request wrote records (CRM_EVENTS_AFTER_REQUEST)."""
+    """Process events after each request that wrote records (CRM_EVENTS_AFTER_REQUEST)."""
     if not sa_event.contains(Session, "after_flush", _mark_written):
         sa_event.listen(Session, "after_flush", _mark_written)
+    runner = app.extensions["crm_events"] = AfterRequestRunner(app)
 
-    @app.after_request
-    def _after(response):
+    @app.teardown_request
+    def _after(error):
+        # teardown: after the view committed, whatever the response (a failed request wrote nothing)
         wrote = g.pop("crm_records_written", False) or request.method in ("POST", "PUT", "PATCH", "DELETE")
-        if wrote and response.status_code < 500 and current_app.config.get("CRM_EVENTS_AFTER_REQUEST", True):
-            real_app = current_app._get_current_object()
-            response.call_on_close(lambda: _process_quietly(real_app))
-        return response
+        if wrote and error is None and current_app.config["CRM_EVENTS_AFTER_REQUEST"]:
+            runner.poke()
+
+
+def runner(app) -> AfterRequestRunner:
+    return app.extensions["crm_events"]

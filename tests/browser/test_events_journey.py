@@ -1,5 +1,5 @@
 """In Chinese: an admin registers a webhook and copies its secret; a rep converts a lead on the
-screen, the event is derived right after the response, the rep's ledger shows +10 and the
+screen, the event is derived by the server's background pass right after the request, the rep's ledger shows +10 and the
 leaderboard lists them; `crm webhooks-deliver` posts a correctly signed delivery to the receiver."""
 
 import hashlib
@@ -67,8 +67,8 @@ def test_webhook_and_points_for_a_conversion(chromium, live_server, page, live_d
         with page.expect_navigation():
             page.click("#crm-convert-submit")
 
-        # 3. points follow within moments: derived right after the response is sent, so on a busy
-        # machine the next page can still be first; reloads for up to 45 s, never the scheduler's minute
+        # 3. points follow within moments (the scheduler is off here): derived in the background right
+        # after the request, so on a busy machine the next page can still be first; reloads for up to 45 s
         deadline = time.monotonic() + 45
         while True:
             page.goto("/rewards/ledger")
