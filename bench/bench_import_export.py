@@ -44,6 +44,12 @@ SOURCES = ["官网", "百度推广", "展会", "微信", "客户转介绍", "电
 CITIES = [("北京", "北京"), ("上海", "上海"), ("广东", "深圳"), ("浙江", "杭州"), ("江苏", "苏州"), ("四川", "成都")]
 
 
+def remove_scratch(scratch: Path) -> None:
+    """The scratch database with its WAL and shared-memory files."""
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{scratch}{suffix}").unlink(missing_ok=True)
+
+
 def copy_database(source: Path, scratch: Path) -> None:
     if not source.exists():
         sys.exit(f"{source} is missing: build it first with  .venv/bin/python bench/bench_pages.py --build-only")
@@ -51,8 +57,7 @@ def copy_database(source: Path, scratch: Path) -> None:
         sys.exit("the scratch copy must not live next to the shared bench database")
     scratch.parent.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
-    for suffix in ("", "-wal", "-shm"):
-        Path(f"{scratch}{suffix}").unlink(missing_ok=True)
+    remove_scratch(scratch)
     with sqlite3.connect(f"file:{source}?mode=ro", uri=True) as src, sqlite3.connect(scratch) as target:
         src.backup(target, pages=65536)
     print(f"copied {source.name} to {scratch} in {time.perf_counter() - started:.1f} s", flush=True)
@@ -276,8 +281,7 @@ def main() -> None:
             write_report(text)
         finally:
             if not args.keep:
-                for suffix in ("", "-wal", "-shm"):
-                    Path(f"{args.scratch}{suffix}").unlink(missing_ok=True)
+                remove_scratch(args.scratch)
         return
     try:
         path = Path(tempfile.mkdtemp(prefix="crm-bench-")) / f"leads_{args.rows}.csv"
@@ -296,8 +300,7 @@ def main() -> None:
         write_report(text)
     finally:
         if not args.keep:
-            for suffix in ("", "-wal", "-shm"):
-                Path(f"{args.scratch}{suffix}").unlink(missing_ok=True)
+            remove_scratch(args.scratch)
 
 
 if __name__ == "__main__":

@@ -63,12 +63,17 @@ def pieces_sql(ref: str) -> str:
             f"{MAX_INDEXED_CHARS - 1})) SELECT coalesce(group_concat(substr({ref}, i, 2), ' '), '') FROM n)")
 
 
-def refill_sql(entity: str) -> list[str]:
-    """Statements that recompute an entity's FTS5 table from the base table (SQLite; after a bulk load)."""
+def fill_sql(entity: str, where: str = "") -> str:
+    """INSERT computing the FTS5 rows of the base rows matching `where` (SQLite; all rows without it)."""
     columns = SEARCHED_NAMES[entity]
     values = ", ".join(pieces_sql(c) for c in columns)
-    return [f"DELETE FROM {search_table(entity)}",
-            f"INSERT INTO {search_table(entity)}(rowid, {', '.join(columns)}) SELECT id, {values} FROM {entity}"]
+    return (f"INSERT INTO {search_table(entity)}(rowid, {', '.join(columns)}) SELECT id, {values} FROM {entity}"
+            + (f" WHERE {where}" if where else ""))
+
+
+def refill_sql(entity: str) -> list[str]:
+    """Statements that recompute an entity's FTS5 table from the base table (SQLite; after a bulk load)."""
+    return [f"DELETE FROM {search_table(entity)}", fill_sql(entity)]
 
 
 def is_search_index(name: str | None) -> bool:

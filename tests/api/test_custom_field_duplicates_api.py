@@ -2,20 +2,10 @@
 
 from __future__ import annotations
 
-import pytest
-
 from app.extensions import db
 from app.models import Lead
-from app.services import custom_fields as cf
 from tests.factories import make_lead
 from tests.services.test_custom_field_duplicates import tax_field, with_value
-
-
-@pytest.fixture(autouse=True)
-def _drop_custom_indexes(app):
-    yield
-    with app.app_context():
-        cf.forget_indexes()
 
 
 def test_the_api_answers_409_on_a_custom_field_match_unless_forced(app_ctx, users, api):

@@ -14,13 +14,6 @@ from app.services import custom_fields as cf
 from tests.factories import make_lead
 
 
-@pytest.fixture(autouse=True)
-def _drop_custom_indexes(app):
-    yield
-    with app.app_context():
-        cf.forget_indexes()
-
-
 @pytest.fixture
 def fields(app_ctx):
     cf.create_field("lead", cf.FieldInput("客户等级来源", "Grade source", kind="choice",

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
 from flask_babel import force_locale
 from sqlalchemy import select, text
 
@@ -13,13 +12,6 @@ from app.services import duplicates
 from app.services.custom_fields import values as cfv
 from app.services.custom_fields.storage import match_key
 from tests.factories import make_account, make_lead, make_user
-
-
-@pytest.fixture(autouse=True)
-def _drop_custom_indexes(app):
-    yield
-    with app.app_context():
-        cf.forget_indexes()
 
 
 def tax_field(entity="lead", **over):

@@ -2,21 +2,12 @@
 
 from __future__ import annotations
 
-import pytest
 from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import Lead
-from app.services import custom_fields as cf
 from tests.factories import make_lead
 from tests.services.test_custom_field_duplicates import tax_field, with_value
-
-
-@pytest.fixture(autouse=True)
-def _drop_custom_indexes(app):
-    yield
-    with app.app_context():
-        cf.forget_indexes()
 
 LEAD_FORM = {"person_name": "王伟", "company_name": "新公司", "channel": "online", "status": "new"}
 

@@ -3,7 +3,6 @@ lead list's search box finding a record by a custom text value."""
 
 from __future__ import annotations
 
-import pytest
 from sqlalchemy import select
 
 from app.extensions import db
@@ -11,13 +10,6 @@ from app.models import CustomField
 from app.services import custom_fields as cf
 from app.services.custom_fields import values as cfv
 from tests.factories import make_lead
-
-
-@pytest.fixture(autouse=True)
-def _drop_custom_indexes(app):
-    yield
-    with app.app_context():
-        cf.forget_indexes()
 
 
 def test_the_add_form_offers_search_on_by_default_and_saves_both_options(app, login):

@@ -49,7 +49,12 @@ class Cube:
     dimensions: dict[str, Callable[[], object]]
     conditions: dict[str, Callable[[], object]]  # condition key -> clause on the summary table
     channel: object | None = None  # the summary column the dashboard's channel filter applies to
-    fresh: dict[str, str] = dataclasses.field(default_factory=dict)  # dialect -> SELECT key…, count(*)
+    # dialect -> SELECT key…, count(*) of the live base rows; `{range}` narrows it (see `counts_sql`)
+    fresh: dict[str, str] = dataclasses.field(default_factory=dict)
+
+    def counts_sql(self, dialect: str, slice_of_ids: bool = False) -> str:
+        """The fresh GROUP BY, of every live row or (slice_of_ids) of those with id BETWEEN :lo AND :hi."""
+        return self.fresh[dialect].replace("{range}", " AND id BETWEEN :lo AND :hi" if slice_of_ids else "")
 
     @property
     def columns(self) -> list[str]:
@@ -82,10 +87,10 @@ LEAD_CUBE = Cube(
     # the same keys as the triggers of migrations 0019 (SQLite) and 0025 (PostgreSQL)
     fresh={"sqlite": "SELECT date(created_at, :shift, 'start of month'), coalesce(owner_id, 0), channel,"
                      " coalesce(source_id, 0), status, converted_opportunity_id IS NOT NULL, count(*)"
-                     " FROM lead WHERE deleted_at IS NULL GROUP BY 1, 2, 3, 4, 5, 6",
+                     " FROM lead WHERE deleted_at IS NULL{range} GROUP BY 1, 2, 3, 4, 5, 6",
            "postgresql": "SELECT date_trunc('month', created_at + make_interval(mins => :minutes))::date,"
                          " coalesce(owner_id, 0), channel, coalesce(source_id, 0), status,"
-                         " converted_opportunity_id IS NOT NULL, count(*) FROM lead WHERE deleted_at IS NULL"
+                         " converted_opportunity_id IS NOT NULL, count(*) FROM lead WHERE deleted_at IS NULL{range}"
                          " GROUP BY 1, 2, 3, 4, 5, 6"},
 )
 
@@ -95,10 +100,10 @@ ACTIVITY_CUBE = Cube(
                 "department": lambda: CrmUser.department_id},
     conditions={"done": lambda: ActivityDay.done.is_(True), "open": lambda: ActivityDay.done.is_(False)},
     fresh={"sqlite": "SELECT coalesce(date(due_at, :shift), '0001-01-01'), coalesce(owner_id, 0), type,"
-                     " done_at IS NOT NULL, count(*) FROM activity WHERE deleted_at IS NULL GROUP BY 1, 2, 3, 4",
+                     " done_at IS NOT NULL, count(*) FROM activity WHERE deleted_at IS NULL{range} GROUP BY 1, 2, 3, 4",
            "postgresql": "SELECT coalesce((due_at + make_interval(mins => :minutes))::date, DATE '0001-01-01'),"
                          " coalesce(owner_id, 0), type, done_at IS NOT NULL, count(*) FROM activity"
-                         " WHERE deleted_at IS NULL GROUP BY 1, 2, 3, 4"},
+                         " WHERE deleted_at IS NULL{range} GROUP BY 1, 2, 3, 4"},
 )
 
 CUBES = {c.entity: c for c in (LEAD_CUBE, ACTIVITY_CUBE)}
@@ -297,7 +302,7 @@ def rebuild(offset: int | None = None) -> dict[str, int]:
         for cube in CUBES.values():
             table = cube.model.__tablename__
             db.session.execute(cube.model.__table__.delete())
-            db.session.execute(text(f"INSERT INTO {table} ({', '.join(cube.columns)}, n) {cube.fresh[dialect()]}"),
+            db.session.execute(text(f"INSERT INTO {table} ({', '.join(cube.columns)}, n) {cube.counts_sql(dialect())}"),
                                _params(offset))
             counts[table] = db.session.scalar(select(func.count()).select_from(cube.model))
         db.session.commit()
@@ -316,11 +321,22 @@ def differences(cube: Cube) -> int:
     keys = cube.columns
     same, differ = ("IS", "IS NOT") if dialect() == "sqlite" else ("IS NOT DISTINCT FROM", "IS DISTINCT FROM")
     on = " AND ".join(f"f.{k} {same} s.{k}" for k in keys)
-    sql = (f"WITH f({', '.join(keys)}, n) AS ({cube.fresh[dialect()]}) "
+    sql = (f"WITH f({', '.join(keys)}, n) AS ({cube.counts_sql(dialect())}) "
            f"SELECT count(*) FROM (SELECT f.n AS a, coalesce(s.n, 0) AS b FROM f LEFT JOIN {table} s ON {on}"
            f" UNION ALL SELECT coalesce(f.n, 0), s.n FROM {table} s LEFT JOIN f ON {on}) AS d WHERE a {differ} b"
            f" AND NOT (coalesce(a, 0) = 0 AND coalesce(b, 0) = 0)")
     return db.session.scalar(text(sql), _params(offset)) or 0
+
+
+def add_slice(conn, cube: Cube, lo: int, hi: int) -> None:
+    """Add the counts of the base rows with id BETWEEN lo AND hi, as their insert triggers would have
+    (SQLite, while a bulk writer holds them aside: app/services/derived.py). Uses the summaries' own
+    shift, read inside the caller's transaction, so the keys match the rows already counted."""
+    shift = conn.scalar(text("SELECT shift FROM analytics_rollup_state WHERE id = 1")) or "+0 minutes"
+    keys = ", ".join(cube.columns)
+    conn.execute(text(f"INSERT INTO {cube.model.__tablename__} ({keys}, n) {cube.counts_sql('sqlite', True)}"
+                      f" ON CONFLICT ({keys}) DO UPDATE SET n = n + excluded.n"),
+                 {"shift": shift, "lo": lo, "hi": hi})
 
 
 def verify() -> dict[str, int]:

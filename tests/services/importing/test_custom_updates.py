@@ -16,13 +16,6 @@ from app.services.importing import batches, import_file
 from tests.factories import make_lead
 
 
-@pytest.fixture(autouse=True)
-def _drop_custom_indexes(app):
-    yield
-    with app.app_context():
-        cf.forget_indexes()
-
-
 @pytest.fixture
 def fields(app_ctx):
     return {
