@@ -106,6 +106,17 @@ class ExportRequest:
     filters: dict | None = None  # what to log
     door: str = "ui"
     language: str = "zh"
+    chosen: tuple[str, ...] = ()  # the list's chosen columns (`cols`, a saved view's too); () = all
+
+    def columns(self) -> list[tuple[str, str]]:
+        """The built-in columns exported: with chosen columns, those in the list's order after the id
+        (what a re-import updates by); otherwise every one."""
+        everything = COLUMNS[self.entity][1]
+        if not self.chosen:
+            return everything
+        kinds = dict(everything)
+        picked = [(name, kinds[name]) for name in dict.fromkeys(self.chosen) if name in kinds and name != "id"]
+        return [("id", "number"), *picked]
 
 
 def neutralise(value) -> str:
@@ -182,14 +193,14 @@ def check(entity: str, fmt: str) -> None:
         raise ValidationFailed(_l("Choose CSV or XLSX."))
 
 
-def headers(entity: str, language: str) -> list[str]:
-    with force_locale(language):
-        return [str(COLUMN_LABELS.get(name) or EXTRA_LABELS[name]) for name, _kind in COLUMNS[entity][1]]
+def headers(req: ExportRequest) -> list[str]:
+    with force_locale(req.language):
+        return [str(COLUMN_LABELS.get(name) or EXTRA_LABELS[name]) for name, _kind in req.columns()]
 
 
 def statement(req: ExportRequest):
     """SELECT of the raw columns, scoped, filtered and sorted as the list was."""
-    model, columns = COLUMNS[req.entity]
+    model, columns = COLUMNS[req.entity][0], req.columns()
     table = model.__table__
     selected = []
     for name, kind in columns:
@@ -269,7 +280,7 @@ def _decimals(model, columns, sqlite: bool) -> dict[int, str]:
 def _chunks(req: ExportRequest) -> Iterator[list]:
     """Each chunk of the export as columns (lists or tuples of plain values, one per header): labels
     instead of codes, names instead of ids, local times; each step is one pass over one column."""
-    model, columns = COLUMNS[req.entity]
+    model, columns = COLUMNS[req.entity][0], req.columns()
     lookups = _Lookups(req.entity, req.language)
     clock = _LocalClock(current_app.config.get("BABEL_DEFAULT_TIMEZONE", "Asia/Shanghai"))
     decimals = _decimals(model, columns, db.session.connection().dialect.name == "sqlite")
@@ -302,18 +313,20 @@ def _custom_columns(raw, req: ExportRequest) -> list:
     return [[None if v is None or v != v else v for v in frame[name].tolist()] for name in custom_export.names(req)]
 
 
-def _text_columns(entity: str) -> list[str]:
-    return [n for n, k in COLUMNS[entity][1] if k not in ("number", "datetime", "date")]
+def _names_and_texts(req: ExportRequest) -> tuple[list[str], set[str]]:
+    """Every exported column's name, and those holding text (a formula-looking cell is neutralised)."""
+    custom = custom_export.names(req)
+    columns = req.columns()
+    return [n for n, _k in columns] + custom, {n for n, k in columns if k not in ("number", "datetime", "date")} | set(custom)
 
 
 def stream_csv(req: ExportRequest) -> Iterator[str]:
     """CSV text in chunks (UTF-8 BOM first, so Excel reads Chinese correctly); logs at the end."""
     check(req.entity, "csv")
-    names = [n for n, _k in COLUMNS[req.entity][1]] + custom_export.names(req)
-    texts = set(_text_columns(req.entity)) | set(custom_export.names(req))
+    names, texts = _names_and_texts(req)
     text_at = [i for i, name in enumerate(names) if name in texts]
     head = io.StringIO()
-    csv.writer(head).writerow(headers(req.entity, req.language) + custom_export.headers(req))
+    csv.writer(head).writerow(headers(req) + custom_export.headers(req))
     yield "\ufeff" + head.getvalue()
     total = 0
     for values in _chunks(req):
@@ -333,11 +346,10 @@ def write_xlsx(req: ExportRequest, target=None) -> tuple[str, int]:
         handle, target = tempfile.mkstemp(prefix="crm-export-", suffix=".xlsx")
         os.close(handle)
     path = target
-    names = [n for n, _k in COLUMNS[req.entity][1]] + custom_export.names(req)
-    texts = set(_text_columns(req.entity)) | set(custom_export.names(req))
+    names, texts = _names_and_texts(req)
     total = 0
     with SheetWriter(path, _sheet_title(req)) as sheet:
-        sheet.append_row(headers(req.entity, req.language) + custom_export.headers(req))
+        sheet.append_row(headers(req) + custom_export.headers(req))
         for values in _chunks(req):
             room = XLSX_MAX_ROWS - total  # a sheet holds 1,048,576 rows
             part = [list(column[:room]) for column in values]
@@ -394,5 +406,7 @@ def request_for_list(entity: str, user, args, *, view_id=None, fmt: str = "csv",
         args = view.args
         filters.update({"view": view.id, "view_name": view.name, "view_args": dict(view.args)})
     clauses, order = saved_views.list_query(screen, user, args)
+    chosen = tuple(c for c in (args.get("cols") or "").split(",") if c)
     return ExportRequest(entity=entity, user=user, format=fmt, clauses=tuple(clauses) + tuple(extra_clauses),
-                         order_by=tuple(order_by) or order, filters=filters, door=door, language=language)
+                         order_by=tuple(order_by) or order, filters=filters, door=door, language=language,
+                         chosen=chosen)

@@ -28,7 +28,7 @@ def test_csv_holds_every_visible_row_with_translated_headers(users):
                                filters={"q": "x"})
     rows = rows_of("".join(export.stream_csv(req)))
     header, body = rows[0], rows[1:]
-    assert header == export.headers("lead", "zh") and header[1] != "Person name"
+    assert header == export.headers(req) and header[1] != "Person name"
     names = {r[1] for r in body}
     assert names == {"甲0", "甲1", "甲2", "公海"}
     status = [r[10] for r in body if r[1].startswith("甲")]
@@ -50,6 +50,20 @@ def test_clauses_and_order_are_applied(users):
     rows = rows_of("".join(export.stream_csv(req)))
     assert rows[0][1] == "Person name"
     assert [r[1] for r in rows[1:]] == ["a", "b"]
+
+
+def test_chosen_columns_export_in_the_lists_order_after_the_id(users, tmp_path):
+    rep = users["Sales Rep"]
+    lead = make_lead(owner=rep, person_name="=甲", mobile="13800000001", city="上海")
+    req = export.ExportRequest(entity="lead", user=rep, language="en",
+                               chosen=("mobile", "person_name", "no_such_column", "id", "mobile"))
+    rows = rows_of("".join(export.stream_csv(req)))
+    assert rows == [["ID", "Mobile", "Person name"], [str(lead.id), "13800000001", "'=甲"]]
+    path, count = export.write_xlsx(export.ExportRequest(entity="lead", user=rep, format="xlsx", language="en",
+                                                         chosen=("owner",)), tmp_path / "chosen.xlsx")
+    sheet = openpyxl.load_workbook(path).active
+    assert count == 1 and [[c.value for c in row] for row in sheet.iter_rows()] == [
+        ["ID", "Owner"], [lead.id, rep.display_name]]
 
 
 def test_numbers_stay_numbers_and_formulas_are_neutralised(users, tmp_path):

@@ -17,7 +17,14 @@ RAW = "__custom__"
 
 
 def fields(req) -> list:
-    return visible_fields(req.entity, req.user) if req.entity in ENTITIES else []
+    """The fields the exporter may see: those chosen for the list, in its order, if columns were chosen."""
+    if req.entity not in ENTITIES:
+        return []
+    visible = visible_fields(req.entity, req.user)
+    if not req.chosen:
+        return visible
+    by_name = {d.name: d for d in visible}
+    return [by_name[name] for name in dict.fromkeys(req.chosen) if name in by_name]
 
 
 def names(req) -> list[str]:
