@@ -51,6 +51,7 @@ def demo_command(leads: int, accounts: int, seed: int, **more: int | None) -> No
     """Fill the database with a realistic Chinese/English demo data set."""
     from app.security.passwords import password_problem
     from app.services.demo import DemoSize, generate
+    from app.services.errors import ValidationFailed
 
     password = os.environ.get("CRM_DEMO_PASSWORD")
     generated = not password
@@ -59,7 +60,10 @@ def demo_command(leads: int, accounts: int, seed: int, **more: int | None) -> No
     elif password_problem(password):
         raise click.UsageError(f"CRM_DEMO_PASSWORD is too weak: {password_problem(password)}")
     started = time.perf_counter()
-    report = generate(DemoSize(leads=leads, accounts=accounts, **more), password=password, seed=seed)
+    try:
+        report = generate(DemoSize(leads=leads, accounts=accounts, **more), password=password, seed=seed)
+    except ValidationFailed as exc:  # nothing was written
+        raise click.ClickException(str(exc.message)) from exc
     for name, count in report.items():
         click.echo(f"{name:>14}: {count:,}")
     click.echo(f"Done in {time.perf_counter() - started:.1f} s.")

@@ -31,7 +31,9 @@ KEPT_TABLES = {
     "ab_user", "ab_user_role", "department", "pool_settings",
     "analytics_rollup_state",  # which UTC offset the analytics summaries use (migration 0019)
 }
-ROLE_USERS = {spec.name: spec.name.lower().replace(" ", "_") for spec in ROLES}
+# one user per role, named after it; the executive is `chief` because the demo data set (tests/services/
+# test_demo.py runs it here) has its own `executive` and refuses to take over a user it did not make
+ROLE_USERS = {spec.name: spec.name.lower().replace(" ", "_") for spec in ROLES} | {"Executive": "chief"}
 
 
 def _database_url(tmp_root: str) -> str:

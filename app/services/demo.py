@@ -12,7 +12,8 @@ import random
 from dataclasses import dataclass, field
 
 from flask import current_app
-from sqlalchemy import select, update
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import or_, select, update
 from werkzeug.security import generate_password_hash
 
 from app.extensions import db
@@ -22,6 +23,7 @@ from . import demo_names as names
 from . import demo_rows as rows
 from .demo_load import BulkLoader
 from .demo_plan import TABLES, Plan, make_plan, tag_links
+from .errors import ValidationFailed
 
 # (department, parent department, members) — the first member manages the department.
 # A member is (username, role, family or first name, given or last name).
@@ -77,6 +79,14 @@ class Org:
 
 
 # -- the organisation ------------------------------------------------------------------------
+DEMO_EMAIL_DOMAIN = "@demo.example.com"  # marks the users `crm demo` made (and may reset)
+
+
+def _taken(username: str) -> ValidationFailed:
+    return ValidationFailed(_l("A user named %(name)s already exists and is not a demo user: the demo data "
+                               "would take over their account. Rename that user, or do without the demo data.",
+                               name=username))
+
 
 def ensure_org(password: str) -> Org:
     """Departments and users of the demo company; existing ones (same name) are reused."""
@@ -85,6 +95,7 @@ def ensure_org(password: str) -> Org:
     hashed = generate_password_hash(
         password, method=current_app.config.get("FAB_PASSWORD_HASH_METHOD", "scrypt"),
         salt_length=current_app.config.get("FAB_PASSWORD_HASH_SALT_LENGTH", 16))
+    _refuse_taken_names()
     org, depts = Org(), {}
     for number, (dept_name, parent_name, members) in enumerate(ORG):
         parent = depts.get(parent_name)
@@ -100,6 +111,18 @@ def ensure_org(password: str) -> Org:
     _link_managers(org, depts)
     db.session.commit()
     return org
+
+
+def _refuse_taken_names() -> None:
+    """Before writing anything (FAB's add_user commits): a real colleague who happens to have a demo
+    user's name must never have their account taken over (password, department, manager)."""
+    usernames = [member[0] for _dept, _parent, members in ORG for member in members]
+    taken = db.session.scalar(
+        select(CrmUser.username).where(CrmUser.username.in_(usernames),
+                                       or_(CrmUser.email.is_(None), ~CrmUser.email.endswith(DEMO_EMAIL_DOMAIN)))
+        .order_by(CrmUser.username).limit(1))
+    if taken is not None:
+        raise _taken(taken)
 
 
 def _ensure_department(name: str, parent: Department | None) -> Department:
@@ -119,7 +142,7 @@ def _ensure_user(sm, member: tuple[str, str, str, str], hashed: str, phone: str)
     user = db.session.scalar(select(CrmUser).where(CrmUser.username == username))
     if user is None:
         role = sm.find_role(role_name)
-        created = sm.add_user(username, first_name, last_name, f"{username}@demo.example.com",
+        created = sm.add_user(username, first_name, last_name, f"{username}{DEMO_EMAIL_DOMAIN}",
                               role, hashed_password=hashed)
         if not created:
             raise RuntimeError(f"could not create the demo user {username!r}")

@@ -30,6 +30,7 @@ from app.models import (
 from app.security.roles import ROLES
 from app.services import demo_load
 from app.services.demo import ORG, DemoSize, generate
+from app.services.errors import ValidationFailed
 
 from ..conftest import PASSWORD
 
@@ -238,3 +239,20 @@ def test_cli_generates_a_password_and_shows_it_once(app, monkeypatch):
     assert "leads: 40" in result.output
     with app.test_request_context():
         assert app.appbuilder.sm.auth_user_db("director", match.group(1)) is not None
+
+
+def test_a_real_user_with_a_demo_name_is_never_taken_over(app, app_ctx, monkeypatch):
+    sm = app.appbuilder.sm
+    colleague = sm.add_user("rep_east1", "Real", "Colleague", "real@company.example", sm.find_role("Sales Rep"),
+                            password="Their-own-9-password")
+    departments = count(Department)
+    with pytest.raises(ValidationFailed, match="rep_east1"):
+        generate(SMALL, password=PASSWORD, seed=7)
+    db.session.rollback()
+    assert count(Lead) == 0 and count(Department) == departments  # nothing half-written
+    with app.test_request_context():
+        assert sm.auth_user_db("rep_east1", "Their-own-9-password").id == colleague.id
+    monkeypatch.delenv("CRM_DEMO_PASSWORD", raising=False)
+    result = app.test_cli_runner().invoke(args=["crm", "demo", "--leads", "10", "--accounts", "2"])
+    assert result.exit_code == 1 and "rep_east1" in result.output and "Traceback" not in result.output
+    assert count(Lead) == 0

@@ -81,7 +81,7 @@ def test_create_policy_creates_duplicates_anyway(users):
 
 
 def test_owner_column_only_for_users_the_importer_may_assign_to(users):
-    text = "姓名,手机,负责人\n甲,13800138001,sales_rep\n乙,13800138002,executive\n丙,13800138003,nobody\n"
+    text = "姓名,手机,负责人\n甲,13800138001,sales_rep\n乙,13800138002,chief\n丙,13800138003,nobody\n"
     report, _ = _import(users["Sales Rep"], text)
     assert {e["row"]: e["reason"] for e in report.errors} == {3: "owner_scope", 4: "owner"}
     assert set(db.session.scalars(select(Lead.owner_id))) == {users["Sales Rep"].id}
