@@ -99,6 +99,16 @@ def test_two_inits_generate_different_passwords(tmp_path, monkeypatch):
     assert passwords[0] != passwords[1]
 
 
+def test_init_registers_every_permission_without_fab_dropping_any(fresh_app, monkeypatch):
+    # views sharing one permission name (the per-entity TransferApi classes) must declare the same
+    # set, or FAB tries to delete the others' permissions while registering each one
+    output = run_init(fresh_app, monkeypatch, "Chosen-Passw0rd!")  # FAB's log lines are in it too
+    assert "Refused to delete" not in output and "delete permission" not in output
+    with fresh_app.app_context():
+        assert fresh_app.appbuilder.sm.find_permission_view_menu("can_import", "TransferApi") is not None
+        db.session.remove()
+
+
 def test_init_uses_crm_admin_password_when_set(fresh_app, monkeypatch):
     output = run_init(fresh_app, monkeypatch, "Chosen-Passw0rd!")
     assert PASSWORD_LINE.search(output) is None

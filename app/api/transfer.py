@@ -47,6 +47,9 @@ class TransferApi(CrmApi):
 
     class_permission_name = "TransferApi"
     method_permission_name = {"import_file": "import", "export": "export"}
+    # declared, not inferred: every entity's class shares the "TransferApi" permissions, and one
+    # without an import route (activities, notes) would otherwise ask FAB to drop can_import at init
+    base_permissions = ["can_import", "can_export"]
     allow_browser_login = False
     entity = ""
 
