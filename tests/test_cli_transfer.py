@@ -17,8 +17,7 @@ from sqlalchemy import func, select
 from app.extensions import db
 from app.models import History, ImportBatch, ImportFailure, ImportRecord, ImportStatus, Lead
 from tests.factories import make_lead
-
-DATA = Path("/work/shared/data")
+from tests.shared_data import DATA
 
 
 @pytest.mark.parametrize("name", ["leads_zh_utf8bom.csv", "customers_gbk.csv", "leads_en.xlsx"])

@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-from pathlib import Path
 
 import openpyxl
 import prison
@@ -15,8 +14,8 @@ from sqlalchemy import func, select
 from app.extensions import db
 from app.models import Lead
 from tests.factories import make_lead
+from tests.shared_data import DATA
 
-DATA = Path("/work/shared/data")
 SAMPLES = ["leads_zh_utf8bom.csv", "customers_gbk.csv", "leads_en.xlsx"]
 
 

@@ -8,10 +8,12 @@ from pathlib import Path
 
 import pytest
 
+from tests.shared_data import DATA
+
 from .conftest import login
 
 pytestmark = pytest.mark.browser
-SAMPLE = Path("/work/shared/data/customers_gbk.csv")
+SAMPLE = DATA / "customers_gbk.csv"
 
 
 def _live_leads(db, user_id) -> int:

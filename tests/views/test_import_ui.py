@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import io
 import time
-from pathlib import Path
 
 from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import ImportBatch, Lead
-
-DATA = Path("/work/shared/data")
+from tests.shared_data import DATA
 
 
 def _upload(client, name: str, entity="lead", policy="skip"):

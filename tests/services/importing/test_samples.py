@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -11,10 +10,8 @@ from sqlalchemy import func, select
 from app.extensions import db
 from app.models import Account, History, ImportStatus, Lead
 from app.services.importing import import_file
+from tests.shared_data import DATA
 
-DATA = Path(__file__).resolve().parents[4] / "shared" / "data"
-if not DATA.exists():
-    DATA = Path("/work/shared/data")
 SAMPLES = ["leads_zh_utf8bom.csv", "customers_gbk.csv", "leads_en.xlsx"]
 WHY = {"email": "email", "phone": "phone", "empty": "empty"}
 
