@@ -22,6 +22,7 @@ from app.security.scope import visibility_clause
 
 from . import normalise
 from .custom_fields import duplicates as custom_duplicates
+from .custom_fields.storage import match_expr
 from .errors import CrmError
 
 MODELS = {"lead": Lead, "account": Account, "contact": Contact}
@@ -176,6 +177,16 @@ def record_url(entity: str, pk: int) -> str:
 
 # -- the duplicates screen -------------------------------------------------------------------------
 
+def group_keys(entity: str, user) -> dict[str, str]:
+    """The keys the duplicates screen groups `entity` by, with their labels: the built-in match keys,
+    then "cf:<key>" for each custom field marked for the duplicate check that `user` may see."""
+    keys = {column: str(FIELD_LABELS[name]) for column, name in GROUP_KEYS.get(entity, {}).items()}
+    for definition in custom_duplicates.match_fields(entity):
+        if custom_duplicates.visible_to(entity, definition.key, user) is not None:
+            keys[custom_duplicates.PREFIX + definition.key] = str(definition.label)
+    return keys
+
+
 @dataclass
 class DuplicateGroup:
     entity: str
@@ -183,10 +194,7 @@ class DuplicateGroup:
     key: str
     count: int
     records: list = field(default_factory=list)
-
-    @property
-    def field_label(self):
-        return FIELD_LABELS.get(GROUP_KEYS[self.entity][self.key_column], self.key_column)
+    label: str = ""  # the matched field's name, in the viewer's language
 
 
 @dataclass
@@ -215,17 +223,24 @@ def duplicate_groups(entity: str, user, key_column: str | None = None, after: st
     model = MODELS.get(entity)
     if model is None:
         raise CrmError(_l("Unknown record type."))
-    columns = GROUP_KEYS[entity]
+    columns = group_keys(entity, user)  # a custom field the user may not see is no key for them
     key_column = key_column or next(iter(columns))
     if key_column not in columns:
         raise CrmError(_l("Unknown duplicate key."))
-    column, raw = getattr(model, key_column), model.__table__.c[key_column]
+    if key_column.startswith(custom_duplicates.PREFIX):
+        # the normalised value, as its expression index holds it; blank values are no key
+        column = match_expr(model, key_column[len(custom_duplicates.PREFIX):])
+        raw = column
+        present = (raw.is_not(None), raw != "")
+    else:
+        column, raw = getattr(model, key_column), model.__table__.c[key_column]
+        present = (raw.is_not(None),)
     page_size = max(1, min(int(page_size), 100))
     scope = visibility_clause(model, user)
     rows: list = []
     cursor = after
     while len(rows) <= page_size:
-        repeated = select(raw).where(raw.is_not(None)).group_by(raw).having(func.count() > 1)
+        repeated = select(raw).where(*present).group_by(raw).having(func.count() > 1)
         if cursor is not None:
             repeated = repeated.where(raw > cursor)
         keys = list(db.session.scalars(repeated.order_by(raw).limit(RAW_BATCH)))
@@ -240,20 +255,20 @@ def duplicate_groups(entity: str, user, key_column: str | None = None, after: st
         if len(keys) < RAW_BATCH:
             break
     shown = rows[:page_size]
-    groups = [DuplicateGroup(entity, key_column, key, count) for key, count in shown]
-    _fill_members(model, column, key_column, scope, groups, members)
+    groups = [DuplicateGroup(entity, key_column, key, count, label=columns[key_column]) for key, count in shown]
+    _fill_members(model, column, scope, groups, members)
     next_after = shown[-1][0] if len(rows) > page_size else None
     return GroupPage(groups, after, next_after)
 
 
-def _fill_members(model, column, key_column: str, scope, groups: list[DuplicateGroup], members: int) -> None:
+def _fill_members(model, column, scope, groups: list[DuplicateGroup], members: int) -> None:
     if not groups:
         return
     by_key = {g.key: g for g in groups}
     # at most `members` per group, however big a group is
     rank = func.row_number().over(partition_by=column, order_by=model.id.desc()).label("rank")
     ranked = select(model.id, rank).where(column.in_(list(by_key)), scope).subquery()
-    stmt = (select(model).where(model.id.in_(select(ranked.c.id).where(ranked.c.rank <= members)))
+    stmt = (select(model, column).where(model.id.in_(select(ranked.c.id).where(ranked.c.rank <= members)))
             .order_by(column, model.id.desc()))
-    for record in db.session.scalars(stmt):
-        by_key[getattr(record, key_column)].records.append(record)
+    for record, key in db.session.execute(stmt):
+        by_key[key].records.append(record)

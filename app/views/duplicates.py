@@ -142,7 +142,7 @@ class DuplicatesView(BaseView):
         entity = request.args.get("entity") or (entities[0] if entities else "")
         if entity not in entities:
             abort(404)
-        keys = duplicates.GROUP_KEYS[entity]
+        keys = duplicates.group_keys(entity, current_actor())  # built-in and custom match keys
         key = request.args.get("key") or next(iter(keys))
         if key not in keys:
             abort(404)
@@ -150,7 +150,7 @@ class DuplicatesView(BaseView):
         result = duplicates.duplicate_groups(entity, current_actor(), key, after=after)
         return self.render_template(
             "crm/duplicates/index.html", entity=entity, entities=entities, key=key, keys=keys,
-            result=result, entity_titles=ENTITY_TITLES, field_labels=duplicates.FIELD_LABELS,
+            result=result, entity_titles=ENTITY_TITLES,
             show_view=SHOW_VIEWS[entity], title=_l("Duplicates"))
 
     @expose("/merge", methods=["GET", "POST"])

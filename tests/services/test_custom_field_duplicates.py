@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from flask_babel import force_locale
 from sqlalchemy import select, text
 
@@ -11,6 +12,7 @@ from app.services import custom_fields as cf
 from app.services import duplicates
 from app.services.custom_fields import values as cfv
 from app.services.custom_fields.storage import match_key
+from app.services.errors import CrmError
 from tests.factories import make_account, make_lead, make_user
 
 
@@ -100,3 +102,36 @@ def test_the_check_is_answered_by_an_index(app_ctx, users):
     else:
         sql = db.session.scalar(text("SELECT indexdef FROM pg_indexes WHERE indexname = 'ix_cfd_lead_tax_id'"))
         assert "translate" in sql and "tax_id" in sql
+
+
+def test_the_duplicates_screen_groups_by_a_checked_field_within_scope(app_ctx, users):
+    tax_field()
+    rep, director = users["Sales Rep"], users["Sales Director"]
+    colleague = make_user("colleague_tax", "Sales Rep")
+    a = with_value(make_lead(owner=rep, mobile="13700000001"), tax_id="91330100ABC")
+    b = with_value(make_lead(owner=rep, mobile="13700000002"), tax_id=" 91330100abc ")
+    with_value(make_lead(owner=rep, mobile="13700000003"), tax_id="alone")
+    with_value(make_lead(owner=colleague, mobile="13700000004"), tax_id="SHARED")
+    with_value(make_lead(owner=colleague, mobile="13700000005"), tax_id="shared")
+    make_lead(owner=rep, mobile="13700000006")  # no value: never a group
+    make_lead(owner=rep, mobile="13700000007")
+    with force_locale("en"):
+        assert duplicates.group_keys("lead", rep)["cf:tax_id"] == "Tax ID"
+        page = duplicates.duplicate_groups("lead", rep, "cf:tax_id")
+    assert [(g.key, g.count, g.label) for g in page.groups] == [("91330100abc", 2, "Tax ID")]
+    assert {r.id for r in page.groups[0].records} == {a.id, b.id}
+    everyone = duplicates.duplicate_groups("lead", director, "cf:tax_id", page_size=1)
+    assert [g.key for g in everyone.groups] == ["91330100abc"] and everyone.has_next
+    rest = duplicates.duplicate_groups("lead", director, "cf:tax_id", after=everyone.next_after)
+    assert [(g.key, g.count) for g in rest.groups] == [("shared", 2)]
+
+
+def test_a_restricted_field_is_no_duplicates_key_for_who_may_not_see_it(app_ctx, users):
+    tax_field(view_roles=["Sales Manager"])
+    rep = users["Sales Rep"]
+    with_value(make_lead(owner=rep, mobile="13700000001"), tax_id="X1")
+    with_value(make_lead(owner=rep, mobile="13700000002"), tax_id="x1")
+    assert "cf:tax_id" not in duplicates.group_keys("lead", rep)
+    with pytest.raises(CrmError):
+        duplicates.duplicate_groups("lead", rep, "cf:tax_id")
+    assert "cf:tax_id" in duplicates.group_keys("lead", users["Sales Manager"])
