@@ -21,6 +21,7 @@ from app.models import Account, Contact, Lead
 from app.security.scope import visibility_clause
 
 from . import normalise
+from .custom_fields import can_see
 from .custom_fields import duplicates as custom_duplicates
 from .custom_fields.storage import match_expr
 from .errors import CrmError
@@ -181,8 +182,8 @@ def group_keys(entity: str, user) -> dict[str, str]:
     """The keys the duplicates screen groups `entity` by, with their labels: the built-in match keys,
     then "cf:<key>" for each custom field marked for the duplicate check that `user` may see."""
     keys = {column: str(FIELD_LABELS[name]) for column, name in GROUP_KEYS.get(entity, {}).items()}
-    for definition in custom_duplicates.match_fields(entity):
-        if custom_duplicates.visible_to(entity, definition.key, user) is not None:
+    for definition in custom_duplicates.match_fields(entity):  # one query, whatever the number of fields
+        if can_see(definition, user):
             keys[custom_duplicates.PREFIX + definition.key] = str(definition.label)
     return keys
 
